@@ -1,0 +1,40 @@
+# The one command index. Every target sets up .venv itself from pyproject.toml.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-stamp
+PYTEST_ARGS ?=
+
+.PHONY: help setup lab test lint release grade demo clean
+
+help:
+	@echo "make lab      set up and open the course in JupyterLab (learner workspace: workspace/)"
+	@echo "make test     set up and run the whole test suite"
+	@echo "make lint     ruff"
+	@echo "make release  build every assignment into classroom/release/"
+	@echo "make demo     release, grade sample submissions and export grades in classroom/"
+	@echo "make clean    remove built notebooks, classroom/ and workspace/ (asks nothing: your work in workspace/ goes too)"
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+setup: $(STAMP)
+
+lab: setup
+	$(BIN)/triad lab
+
+test: setup
+	$(BIN)/ruff check .
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: setup
+	$(BIN)/ruff check .
+
+release: setup
+	$(BIN)/triad release
+
+clean:
+	rm -rf classroom workspace .pytest_cache

@@ -1,0 +1,55 @@
+"""A Triad course root: nbgrader's folders, its gradebook and its API in one object."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from nbgrader.api import Gradebook
+from nbgrader.apps import NbGraderAPI
+from nbgrader.coursedir import CourseDirectory
+
+from .config import COURSE_ID, nbgrader_config, write_config_file
+from .paths import put_interpreter_on_path, sqlite_url
+
+
+@dataclass
+class Classroom:
+    """The nbgrader course root at ``root`` with its gradebook at ``db_url``.
+
+    ``db_url`` defaults to SQLite at ``root/gradebook.db``; any SQLAlchemy URL
+    that nbgrader supports (PostgreSQL included) works.
+    """
+
+    root: Path
+    db_url: str | None = None
+    api: NbGraderAPI = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        put_interpreter_on_path()
+        self.root = Path(self.root).resolve()
+        self.root.mkdir(parents=True, exist_ok=True)
+        self.db_url = self.db_url or sqlite_url(self.root)
+        write_config_file(self.root, None if self.db_url == sqlite_url(self.root) else self.db_url)
+        config = nbgrader_config(self.root, self.db_url)
+        self.api = NbGraderAPI(coursedir=CourseDirectory(config=config), config=config)
+
+    def folder(self, step: str, assignment: str, learner: str | None = None) -> Path:
+        """``root/step[/learner]/assignment``, e.g. ``folder("submitted", "a1", "ada")``."""
+        parts = [step, learner, assignment] if learner else [step, assignment]
+        return self.root.joinpath(*parts)
+
+    def gradebook(self) -> Gradebook:
+        """Open the gradebook (use as a context manager)."""
+        return Gradebook(self.db_url, COURSE_ID)
+
+    def submitters(self, assignment: str) -> list[str]:
+        """Learners with a folder under ``submitted/<learner>/<assignment>/``, sorted."""
+        submitted = self.root / "submitted"
+        if not submitted.is_dir():
+            return []
+        return sorted(
+            learner.name
+            for learner in submitted.iterdir()
+            if (learner / assignment).is_dir() and not learner.name.startswith(".")
+        )

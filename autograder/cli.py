@@ -1,0 +1,179 @@
+"""``triad``: build, release, grade and export the course from the command line."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import sys
+from pathlib import Path
+
+from .paths import default_course_dir, default_workspace
+
+EXIT_SOME_BROKEN = 3
+
+
+def _classroom(args):
+    from .classroom import Classroom
+
+    return Classroom(args.course_dir, args.db)
+
+
+def cmd_release(args) -> int:
+    from .build import release
+
+    for folder in release(_classroom(args), args.assignments or None):
+        print(f"released {folder.name} -> {folder}")
+    return 0
+
+
+def cmd_grade(args) -> int:
+    from .grade import grade_assignment
+
+    classroom = _classroom(args)
+    outcomes = grade_assignment(classroom, args.assignment, progress=not args.quiet)
+    if not outcomes:
+        print(f"no submissions under {classroom.root / 'submitted'}/<learner>/{args.assignment}/")
+        return 0
+    broken = [o for o in outcomes if o.status != "graded"]
+    for outcome in outcomes:
+        if outcome.status == "graded":
+            print(f"{outcome.learner:<24} {outcome.score:>6g} / {outcome.max_score:g}")
+        else:
+            print(f"{outcome.learner:<24} NOT GRADED: {outcome.message}")
+    print(
+        f"graded {len(outcomes) - len(broken)} of {len(outcomes)} submissions; "
+        f"feedback in {classroom.root / 'feedback'}"
+    )
+    return EXIT_SOME_BROKEN if broken else 0
+
+
+def cmd_export(args) -> int:
+    from .grade import export_grades
+
+    classroom = _classroom(args)
+    output = args.output or classroom.root / "grades.csv"
+    table = export_grades(classroom, output)
+    print(f"wrote {len(table)} rows to {output}")
+    return 0
+
+
+def cmd_check(args) -> int:
+    from .workspace import self_check
+
+    result = self_check(args.workspace, args.assignment)
+    print(result.summary())
+    return 0 if result.outcome.status == "graded" else 1
+
+
+def cmd_lab(args) -> int:
+    from .workspace import prepare_workspace
+
+    workspace = Path(args.workspace)
+    prepare_workspace(workspace)
+    print(f"lessons and assignments are in {workspace}")
+    if args.prepare_only:
+        return 0
+    jupyter = shutil.which("jupyter", path=str(Path(sys.executable).parent)) or "jupyter"
+    command = [jupyter, "lab", f"--ServerApp.root_dir={workspace}"]
+    if args.no_browser:
+        command.append("--no-browser")
+    command += args.lab_args
+    os.chdir(workspace)
+    os.execv(jupyter, command)
+    return 0  # not reached
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="triad",
+        description="Build, release and grade the Triad course (project, program, product).",
+    )
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument(
+        "--course-dir",
+        type=Path,
+        default=default_course_dir(),
+        help="nbgrader course root (default: $TRIAD_COURSE_DIR or classroom/ in the repository)",
+    )
+    common.add_argument(
+        "--db",
+        default=None,
+        help="gradebook database URL (default: sqlite:///COURSE_DIR/gradebook.db)",
+    )
+    learner = argparse.ArgumentParser(add_help=False)
+    learner.add_argument(
+        "--workspace",
+        type=Path,
+        default=default_workspace(),
+        help="the learner's folder (default: $TRIAD_WORKSPACE or workspace/ in the repository)",
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = sub.add_parser(
+        "release", parents=[common], help="build source/ and release/ from exercises/"
+    )
+    p.add_argument("assignments", nargs="*", metavar="ASSIGNMENT", help="default: all")
+    p.set_defaults(func=cmd_release)
+
+    p = sub.add_parser(
+        "grade",
+        parents=[common],
+        help="autograde every submission of an assignment and generate feedback",
+        description=(
+            "Autograde every submission under COURSE_DIR/submitted/<learner>/ASSIGNMENT/, "
+            "write the gradebook and the feedback pages. Broken submissions are reported and "
+            f"the rest are graded; the exit status is {EXIT_SOME_BROKEN} when any was broken."
+        ),
+    )
+    p.add_argument("assignment", metavar="ASSIGNMENT")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(func=cmd_grade)
+
+    p = sub.add_parser("export", parents=[common], help="write all grades as CSV")
+    p.add_argument("--output", type=Path, help="CSV file (default: COURSE_DIR/grades.csv)")
+    p.set_defaults(func=cmd_export)
+
+    p = sub.add_parser(
+        "check",
+        parents=[learner],
+        help="grade your own copy of an assignment and write its feedback page",
+        description=(
+            "Grade WORKSPACE/ASSIGNMENT/ exactly as an instructor would, print the score "
+            "with an explanation for each mistake, and write the feedback page to "
+            "WORKSPACE/feedback/ASSIGNMENT/."
+        ),
+    )
+    p.add_argument("assignment", metavar="ASSIGNMENT")
+    p.set_defaults(func=cmd_check)
+
+    p = sub.add_parser(
+        "lab",
+        parents=[learner],
+        help="prepare the learner workspace and open it in JupyterLab",
+        description=(
+            "Build the lessons and the learner versions of the assignments into WORKSPACE "
+            "(never overwriting your work) and start JupyterLab there. Arguments after -- "
+            "go to JupyterLab."
+        ),
+    )
+    p.add_argument("--no-browser", action="store_true", help="do not open a browser")
+    p.add_argument("--prepare-only", action="store_true", help="prepare the workspace and stop")
+    p.add_argument("lab_args", nargs=argparse.REMAINDER, help=argparse.SUPPRESS)
+    p.set_defaults(func=cmd_lab)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    if getattr(args, "lab_args", None) and args.lab_args[0] == "--":
+        args.lab_args = args.lab_args[1:]
+    try:
+        return args.func(args)
+    except (FileNotFoundError, LookupError, RuntimeError) as error:
+        print(f"triad {args.command}: {error}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

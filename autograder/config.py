@@ -1,0 +1,60 @@
+"""The nbgrader configuration of a Triad course root, in one place.
+
+``triad`` builds it in memory; ``write_config_file`` also leaves an
+``nbgrader_config.py`` in the course root that loads the same settings, so that
+nbgrader's own tools (``nbgrader ...``, the formgrader) agree with ``triad``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from traitlets.config import Config
+
+from .paths import sqlite_url
+
+COURSE_ID = "triad"
+
+
+def configure(c: Config, course_dir: Path | str, db_url: str | None = None) -> Config:
+    """Fill ``c`` with the course's nbgrader settings for ``course_dir``."""
+    course_dir = Path(course_dir).resolve()
+    c.CourseDirectory.root = str(course_dir)
+    c.CourseDirectory.course_id = COURSE_ID
+    c.CourseDirectory.db_url = db_url or sqlite_url(course_dir)
+    c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", "feedback"]
+    # A learner's code gets 30 s per cell and its output is capped.
+    c.Execute.timeout = 30
+    c.Execute.interrupt_on_timeout = True
+    c.LimitOutput.max_lines = 200
+    c.LimitOutput.max_traceback = 50
+    c.GenerateFeedback.preprocessors = [
+        "nbgrader.preprocessors.GetGrades",
+        "autograder.preprocessors.RedactHiddenTests",
+        "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
+    ]
+    return c
+
+
+def nbgrader_config(course_dir: Path | str, db_url: str | None = None) -> Config:
+    """A fresh nbgrader ``Config`` for ``course_dir``."""
+    return configure(Config(), course_dir, db_url)
+
+
+CONFIG_FILE = '''\
+"""nbgrader settings of this course root; written by `triad`, edit autograder/config.py instead."""
+from pathlib import Path
+
+from autograder.config import configure
+
+c = get_config()  # noqa: F821
+configure(c, Path(__file__).parent{db})
+'''
+
+
+def write_config_file(course_dir: Path | str, db_url: str | None = None) -> Path:
+    """Write ``nbgrader_config.py`` into ``course_dir`` and return its path."""
+    path = Path(course_dir) / "nbgrader_config.py"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(CONFIG_FILE.format(db=f", {db_url!r}" if db_url else ""), encoding="utf-8")
+    return path

@@ -1,0 +1,144 @@
+"""Grade a cohort: autograde every submission, write the gradebook and feedback, export grades."""
+
+from __future__ import annotations
+
+import json
+import warnings
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import nbformat
+import pandas as pd
+from nbgrader.api import MissingEntry
+from sqlalchemy.exc import SAWarning
+from tqdm import tqdm
+
+from .classroom import Classroom
+
+# nbgrader's gradebook triggers harmless SQLAlchemy autoflush warnings on every submission.
+warnings.filterwarnings("ignore", category=SAWarning)
+
+
+@dataclass
+class Outcome:
+    """What happened to one learner's submission."""
+
+    learner: str
+    status: str  # "graded" or "broken"
+    score: float | None = None
+    max_score: float | None = None
+    message: str = ""
+
+
+def notebook_names(classroom: Classroom, assignment: str) -> list[str]:
+    """The notebooks of a released assignment, as the gradebook knows them."""
+    with classroom.gradebook() as gb:
+        try:
+            return [nb.name for nb in gb.find_assignment(assignment).notebooks]
+        except MissingEntry:
+            raise LookupError(
+                f"assignment {assignment!r} is not in the gradebook: "
+                f"run `triad release {assignment}`"
+            ) from None
+
+
+def inspect_submission(folder: Path, notebooks: list[str]) -> str | None:
+    """Say what makes a submission folder ungradeable, or return ``None`` if it looks fine."""
+    present = sorted(folder.glob("*.ipynb"))
+    if not present:
+        return f"{folder} holds no notebook"
+    for path in present:
+        if path.stem not in notebooks:
+            continue
+        try:
+            nbformat.read(path, as_version=4)
+        except Exception as error:  # any reader error makes the notebook unreadable
+            first_line = (
+                str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+            )
+            return f"{path.name} is not a readable notebook: {first_line}"
+    if not any(path.stem in notebooks for path in present):
+        expected = ", ".join(f"{name}.ipynb" for name in notebooks)
+        return f"{folder} holds none of the assignment's notebooks ({expected})"
+    return None
+
+
+def submission_score(classroom: Classroom, assignment: str, learner: str) -> tuple[float, float]:
+    with classroom.gradebook() as gb:
+        submission = gb.find_submission(assignment, learner)
+        return float(submission.score), float(submission.max_score)
+
+
+def _last_error(log: str | None) -> str:
+    lines = [line for line in (log or "").splitlines() if "ERROR" in line or "Error" in line]
+    return lines[-1].strip() if lines else "nbgrader could not grade it (see the log)"
+
+
+def grade_one(classroom: Classroom, assignment: str, learner: str, notebooks: list[str]) -> Outcome:
+    """Autograde one learner's submission and generate their feedback."""
+    problem = inspect_submission(classroom.folder("submitted", assignment, learner), notebooks)
+    if problem:
+        return Outcome(learner, "broken", message=problem)
+    result = classroom.api.autograde(assignment, learner, force=True, create=True)
+    if not result["success"]:
+        return Outcome(learner, "broken", message=_last_error(result.get("log")))
+    feedback = classroom.api.generate_feedback(assignment, learner, force=True)
+    score, max_score = submission_score(classroom, assignment, learner)
+    message = "" if feedback["success"] else "graded, but its feedback could not be generated"
+    return Outcome(learner, "graded", score, max_score, message)
+
+
+def grade_assignment(
+    classroom: Classroom,
+    assignment: str,
+    learners: list[str] | None = None,
+    *,
+    progress: bool = True,
+) -> list[Outcome]:
+    """Grade every submission of ``assignment`` (or only ``learners``).
+
+    A broken submission is reported in its ``Outcome`` and never stops the
+    others.  The outcomes are also written to
+    ``autograded/<assignment>-outcomes.json`` for the instructor report.
+    """
+    notebooks = notebook_names(classroom, assignment)
+    learners = learners if learners is not None else classroom.submitters(assignment)
+    outcomes = []
+    with tqdm(total=len(learners), unit="submission", disable=not progress, desc=assignment) as bar:
+        for learner in learners:
+            outcomes.append(grade_one(classroom, assignment, learner, notebooks))
+            bar.update()
+    record = classroom.root / "autograded" / f"{assignment}-outcomes.json"
+    record.parent.mkdir(parents=True, exist_ok=True)
+    record.write_text(json.dumps([asdict(o) for o in outcomes], indent=1), encoding="utf-8")
+    return outcomes
+
+
+def grades_table(classroom: Classroom) -> pd.DataFrame:
+    """One row per learner and assignment from the gradebook, missing submissions included."""
+    rows = []
+    with classroom.gradebook() as gb:
+        for assignment in gb.assignments:
+            for student in gb.students:
+                try:
+                    submission = gb.find_submission(assignment.name, student.id)
+                except MissingEntry:
+                    rows.append(
+                        (student.id, assignment.name, None, assignment.max_score, "missing")
+                    )
+                    continue
+                rows.append(
+                    (student.id, assignment.name, submission.score, submission.max_score, "graded")
+                )
+    table = pd.DataFrame(rows, columns=["learner", "assignment", "score", "max_score", "status"])
+    table["percent"] = (100 * table["score"] / table["max_score"]).round(1)
+    return table.sort_values(["assignment", "learner"], ignore_index=True)
+
+
+def export_grades(classroom: Classroom, output: Path | str) -> pd.DataFrame:
+    """Write ``grades_table`` as CSV to ``output`` and return it."""
+    table = grades_table(classroom)
+    output = Path(output)
+    output.parent.mkdir(parents=True, exist_ok=True)
+    table.to_csv(output, index=False)
+    return table

@@ -1,0 +1,109 @@
+"""The self-paced learner's side: a workspace of copies, and grading one's own work."""
+
+from __future__ import annotations
+
+import shutil
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import nbformat
+
+from .build import assignment_ids, build_lessons, release
+from .classroom import Classroom
+from .grade import Outcome, grade_one, notebook_names
+
+LEARNER = "me"
+
+
+def workspace_classroom(workspace: Path) -> Classroom:
+    """The private course root behind a workspace (``workspace/.grading``)."""
+    return Classroom(Path(workspace) / ".grading")
+
+
+def prepare_workspace(workspace: Path, assignments: list[str] | None = None) -> list[Path]:
+    """Fill ``workspace`` with lessons and released assignments, never overwriting a learner's work.
+
+    Lessons go to ``workspace/lessons/`` (rebuilt only when their source is newer);
+    each assignment's learner version goes to ``workspace/<assignment>/`` the
+    first time only.  Returns the assignment folders.
+    """
+    workspace = Path(workspace)
+    build_lessons(workspace / "lessons", overwrite=False)
+    classroom = workspace_classroom(workspace)
+    folders = []
+    for released in release(classroom, assignments or assignment_ids()):
+        target = workspace / released.name
+        if not target.exists():
+            shutil.copytree(released, target)
+        folders.append(target)
+    return folders
+
+
+@dataclass
+class SelfCheck:
+    """The result of grading a learner's own copy."""
+
+    outcome: Outcome
+    feedback: list[Path] = field(default_factory=list)
+    parts: list[tuple[str, float, float, str]] = field(default_factory=list)
+
+    def summary(self) -> str:
+        if self.outcome.status != "graded":
+            return f"Could not grade your work: {self.outcome.message}"
+        lines = [f"Score: {self.outcome.score:g} of {self.outcome.max_score:g}"]
+        for name, score, max_score, text in self.parts:
+            lines.append(f"  {name}: {score:g}/{max_score:g}")
+            lines.extend(f"    {line}" for line in text.splitlines() if line.strip())
+        lines.extend(f"Feedback page: {path}" for path in self.feedback)
+        return "\n".join(lines)
+
+
+def _test_cell_text(notebook: Path) -> dict[str, str]:
+    """The printed output and error message of each test cell of an autograded notebook."""
+    texts = {}
+    for cell in nbformat.read(notebook, as_version=4).cells:
+        grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
+        if cell.cell_type != "code" or not cell.metadata.get("nbgrader", {}).get("grade"):
+            continue
+        parts = []
+        for output in cell.outputs:
+            if output.output_type == "stream":
+                parts.append(output.text)
+            elif output.output_type == "error":
+                parts.append(f"{output.ename}: {output.evalue}")
+        texts[grade_id] = "".join(parts)
+    return texts
+
+
+def self_check(workspace: Path, assignment: str) -> SelfCheck:
+    """Grade ``workspace/<assignment>/`` as the instructor would and return score and feedback."""
+    workspace = Path(workspace)
+    classroom = workspace_classroom(workspace)
+    release(classroom, [assignment])
+    mine = workspace / assignment
+    if not mine.is_dir():
+        raise FileNotFoundError(f"{mine} does not exist; run `triad lab` or `make lab` first")
+    submitted = classroom.folder("submitted", assignment, LEARNER)
+    if submitted.exists():
+        shutil.rmtree(submitted)
+    shutil.copytree(mine, submitted, ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
+    notebooks = notebook_names(classroom, assignment)
+    outcome = grade_one(classroom, assignment, LEARNER, notebooks)
+    check = SelfCheck(outcome)
+    if outcome.status != "graded":
+        return check
+    with classroom.gradebook() as gb:
+        for name in notebooks:
+            texts = _test_cell_text(
+                classroom.folder("autograded", assignment, LEARNER) / f"{name}.ipynb"
+            )
+            for grade in gb.find_submission_notebook(name, assignment, LEARNER).grades:
+                if grade.cell.cell_type == "code":
+                    check.parts.append(
+                        (grade.name, grade.score, grade.max_score, texts.get(grade.name, ""))
+                    )
+    out = workspace / "feedback" / assignment
+    out.mkdir(parents=True, exist_ok=True)
+    for page in sorted(classroom.folder("feedback", assignment, LEARNER).glob("*.html")):
+        check.feedback.append(Path(shutil.copy2(page, out / page.name)))
+    return check

@@ -1,0 +1,60 @@
+"""The set-up promises: one dependency list and its mirror, text notebooks, a working CLI."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import tomllib
+
+import pytest
+import yaml
+
+from autograder.paths import REPO
+
+
+def test_environment_yml_mirrors_pyproject():
+    project = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]
+    wanted = set(project["dependencies"])
+    for extra in project["optional-dependencies"].values():
+        wanted |= set(extra)
+    env = yaml.safe_load((REPO / "environment.yml").read_text())
+    pip = next(item["pip"] for item in env["dependencies"] if isinstance(item, dict))
+    mirrored = {req for req in pip if not req.startswith("-e")}
+    assert mirrored == wanted, (
+        f"environment.yml lacks {sorted(wanted - mirrored)}, "
+        f"has extra {sorted(mirrored - wanted)}"
+    )
+    python = next(d for d in env["dependencies"] if isinstance(d, str) and d.startswith("python"))
+    assert python.removeprefix("python") == project["requires-python"]
+
+
+def tracked(*patterns: str) -> list[str]:
+    out = subprocess.run(
+        ["git", "ls-files", *patterns], cwd=REPO, capture_output=True, text=True, check=True
+    )
+    return out.stdout.split()
+
+
+def test_no_built_notebook_is_tracked():
+    if not (REPO / ".git").exists():
+        pytest.skip("not a git checkout")
+    assert tracked("*.ipynb") == []
+
+
+def test_text_notebooks_carry_no_outputs():
+    sources = list((REPO / "lessons").glob("*.md")) + list((REPO / "exercises").rglob("*.py"))
+    assert sources
+    for path in sources:
+        text = path.read_text(encoding="utf-8")
+        assert '"outputs"' not in text and "execution_count" not in text, f"{path} has outputs"
+
+
+@pytest.mark.parametrize("command", [[], ["release"], ["grade"], ["export"], ["check"], ["lab"]])
+def test_every_subcommand_has_help(command):
+    result = subprocess.run(
+        [sys.executable, "-m", "autograder.cli", *command, "--help"], capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stderr
+    assert "usage: triad" in result.stdout
+    if command and command != ["lab"]:
+        assert "--course-dir" in result.stdout or "--workspace" in result.stdout
