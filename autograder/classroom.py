@@ -10,7 +10,7 @@ from nbgrader.apps import NbGraderAPI
 from nbgrader.coursedir import CourseDirectory
 
 from .config import COURSE_ID, nbgrader_config, write_config_file
-from .paths import put_interpreter_on_path, sqlite_url
+from .paths import database_url, put_interpreter_on_path, sqlite_url
 
 
 @dataclass
@@ -29,7 +29,7 @@ class Classroom:
         put_interpreter_on_path()
         self.root = Path(self.root).resolve()
         self.root.mkdir(parents=True, exist_ok=True)
-        self.db_url = self.db_url or sqlite_url(self.root)
+        self.db_url = database_url(self.db_url) if self.db_url else sqlite_url(self.root)
         write_config_file(self.root, None if self.db_url == sqlite_url(self.root) else self.db_url)
         config = nbgrader_config(self.root, self.db_url)
         self.api = NbGraderAPI(coursedir=CourseDirectory(config=config), config=config)

@@ -58,6 +58,30 @@ def cmd_export(args) -> int:
     return 0
 
 
+def cmd_distribute(args) -> int:
+    from .exchange import distribute
+
+    outbound = distribute(_classroom(args), args.assignment, args.exchange, force=args.force)
+    print(f"released {args.assignment} to learners -> {outbound}")
+    return 0
+
+
+def cmd_collect(args) -> int:
+    from .exchange import collect
+
+    learners = collect(_classroom(args), args.assignment, args.exchange)
+    print(f"collected {len(learners)} submissions of {args.assignment}: {', '.join(learners)}")
+    return 0
+
+
+def cmd_return(args) -> int:
+    from .exchange import give_back
+
+    learners = give_back(_classroom(args), args.assignment, args.exchange)
+    print(f"returned feedback on {args.assignment} to {len(learners)}: {', '.join(learners)}")
+    return 0
+
+
 def cmd_check(args) -> int:
     from .workspace import self_check
 
@@ -134,6 +158,38 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--output", type=Path, help="CSV file (default: COURSE_DIR/grades.csv)")
     p.set_defaults(func=cmd_export)
 
+    exchange = argparse.ArgumentParser(add_help=False, parents=[common])
+    exchange.add_argument(
+        "--exchange",
+        type=Path,
+        default=None,
+        help="nbgrader exchange folder (default: $TRIAD_EXCHANGE or /srv/nbgrader/exchange)",
+    )
+    p = sub.add_parser(
+        "distribute",
+        parents=[exchange],
+        help="release an assignment to learners through nbgrader's exchange",
+    )
+    p.add_argument("assignment", metavar="ASSIGNMENT")
+    p.add_argument("--force", action="store_true", help="replace it if already released")
+    p.set_defaults(func=cmd_distribute)
+
+    p = sub.add_parser(
+        "collect",
+        parents=[exchange],
+        help="copy every learner's newest submission from the exchange into submitted/",
+    )
+    p.add_argument("assignment", metavar="ASSIGNMENT")
+    p.set_defaults(func=cmd_collect)
+
+    p = sub.add_parser(
+        "return",
+        parents=[exchange],
+        help="release the feedback made by `triad grade` to each learner through the exchange",
+    )
+    p.add_argument("assignment", metavar="ASSIGNMENT")
+    p.set_defaults(func=cmd_return)
+
     p = sub.add_parser(
         "check",
         parents=[learner],
@@ -168,6 +224,10 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if getattr(args, "lab_args", None) and args.lab_args[0] == "--":
         args.lab_args = args.lab_args[1:]
+    if "exchange" in args and args.exchange is None:
+        from .exchange import default_exchange
+
+        args.exchange = default_exchange()
     try:
         return args.func(args)
     except (FileNotFoundError, LookupError, RuntimeError) as error:

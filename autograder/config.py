@@ -11,7 +11,7 @@ from pathlib import Path
 
 from traitlets.config import Config
 
-from .paths import sqlite_url
+from .paths import database_url, sqlite_url
 
 COURSE_ID = "triad"
 
@@ -21,7 +21,7 @@ def configure(c: Config, course_dir: Path | str, db_url: str | None = None) -> C
     course_dir = Path(course_dir).resolve()
     c.CourseDirectory.root = str(course_dir)
     c.CourseDirectory.course_id = COURSE_ID
-    c.CourseDirectory.db_url = db_url or sqlite_url(course_dir)
+    c.CourseDirectory.db_url = database_url(db_url) if db_url else sqlite_url(course_dir)
     c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", "feedback"]
     # A learner's code gets 30 s per cell and its output is capped.
     c.Execute.timeout = 30

@@ -27,6 +27,18 @@ def sqlite_url(course_dir: Path) -> str:
     return f"sqlite:///{Path(course_dir).resolve() / 'gradebook.db'}"
 
 
+def database_url(url: str) -> str:
+    """``url`` with PostgreSQL's driver spelled out: ``postgresql://`` uses psycopg (version 3).
+
+    Triad installs psycopg 3; SQLAlchemy before 2.1 would read a bare
+    ``postgresql://`` as psycopg2.  Other URLs are returned unchanged.
+    """
+    scheme, separator, rest = url.partition("://")
+    if separator and scheme in ("postgresql", "postgres"):
+        return f"postgresql+psycopg://{rest}"
+    return url
+
+
 def put_interpreter_on_path() -> None:
     """Make the tools installed beside this interpreter (``alembic``, ``jupyter``) findable.
 

@@ -28,9 +28,7 @@ def secret_lines(pattern: re.Pattern) -> dict[str, set[str]]:
         lines = set()
         for path in (EXERCISES / assignment).glob("*.py"):
             for region in pattern.findall(path.read_text(encoding="utf-8")):
-                lines |= {
-                    line.strip() for line in region.splitlines() if len(line.strip()) > 12
-                }
+                lines |= {line.strip() for line in region.splitlines() if len(line.strip()) > 12}
         found[assignment] = lines
     return found
 
@@ -75,7 +73,14 @@ def test_damaged_and_empty_submissions_are_reported_and_the_rest_graded(classroo
     assert "classify.ipynb" in outcomes["renamed"].message
     table = export_grades(classroom, classroom.root / "grades.csv")
     reread = pd.read_csv(classroom.root / "grades.csv")
-    assert list(reread.columns) == ["learner", "assignment", "score", "max_score", "status", "percent"]
+    assert list(reread.columns) == [
+        "learner",
+        "assignment",
+        "score",
+        "max_score",
+        "status",
+        "percent",
+    ]
     row = table[(table.learner == "ok") & (table.assignment == a)].iloc[0]
     assert row.score == 31 and row.percent == 100.0
 
