@@ -46,11 +46,14 @@ class SelfCheck:
     outcome: Outcome
     feedback: list[Path] = field(default_factory=list)
     parts: list[tuple[str, float, float, str]] = field(default_factory=list)
+    manual_points: float = 0.0
 
     def summary(self) -> str:
         if self.outcome.status != "graded":
             return f"Could not grade your work: {self.outcome.message}"
         lines = [f"Score: {self.outcome.score:g} of {self.outcome.max_score:g}"]
+        if self.manual_points:
+            lines[0] += f" ({self.manual_points:g} points are marked by hand by your instructor)"
         for name, score, max_score, text in self.parts:
             lines.append(f"  {name}: {score:g}/{max_score:g}")
             lines.extend(f"    {line}" for line in text.splitlines() if line.strip())
@@ -98,7 +101,9 @@ def self_check(workspace: Path, assignment: str) -> SelfCheck:
                 classroom.folder("autograded", assignment, LEARNER) / f"{name}.ipynb"
             )
             for grade in gb.find_submission_notebook(name, assignment, LEARNER).grades:
-                if grade.cell.cell_type == "code":
+                if grade.needs_manual_grade:
+                    check.manual_points += grade.max_score
+                elif grade.cell.cell_type == "code":
                     check.parts.append(
                         (grade.name, grade.score, grade.max_score, texts.get(grade.name, ""))
                     )
