@@ -46,3 +46,19 @@ def submit(classroom: Classroom, assignment: str, learner: str, notebooks: dict)
         else:
             nbformat.write(content, path)
     return folder
+
+
+def solution_source(nb: NotebookNode, grade_id: str) -> str:
+    """The source of the cell ``grade_id`` without nbgrader's solution markers: a solved cell."""
+    for cell in nb.cells:
+        if cell.metadata.get("nbgrader", {}).get("grade_id") == grade_id:
+            return "\n".join(
+                line for line in cell.source.splitlines()
+                if line.strip() not in ("### BEGIN SOLUTION", "### END SOLUTION")
+            ) + "\n"
+    raise KeyError(f"no cell {grade_id}")
+
+
+def feedback_html(classroom: Classroom, assignment: str, learner: str, name: str) -> str:
+    """The feedback page a learner receives for one notebook."""
+    return (classroom.folder("feedback", assignment, learner) / f"{name}.html").read_text()
