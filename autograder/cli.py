@@ -29,9 +29,23 @@ def cmd_release(args) -> int:
 
 def cmd_grade(args) -> int:
     from .grade import grade_assignment
+    from .sandbox import Limits, SandboxUnavailable
 
     classroom = _classroom(args)
-    outcomes = grade_assignment(classroom, args.assignment, progress=not args.quiet)
+    limits = Limits(timeout=args.timeout, cpu=max(1, round(args.timeout)), memory=args.memory << 20)
+    try:
+        outcomes = grade_assignment(
+            classroom,
+            args.assignment,
+            progress=not args.quiet,
+            jobs=args.jobs,
+            executor=args.executor,
+            sandbox=not args.no_sandbox,
+            limits=limits,
+        )
+    except SandboxUnavailable as error:
+        print(f"triad grade: {error}", file=sys.stderr)
+        return 2
     if not outcomes:
         print(f"no submissions under {classroom.root / 'submitted'}/<learner>/{args.assignment}/")
         return 0
@@ -82,6 +96,15 @@ def cmd_return(args) -> int:
     return 0
 
 
+def cmd_report(args) -> int:
+    from .report import write_report
+
+    page, report = write_report(_classroom(args), args.assignment, args.output)
+    print(report.summary())
+    print(f"report in {page}")
+    return 0
+
+
 def cmd_check(args) -> int:
     from .workspace import self_check
 
@@ -122,8 +145,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     common.add_argument(
         "--db",
-        default=None,
-        help="gradebook database URL (default: sqlite:///COURSE_DIR/gradebook.db)",
+        default=os.environ.get("TRIAD_DB") or None,
+        help="gradebook database URL (default: $TRIAD_DB or sqlite:///COURSE_DIR/gradebook.db)",
     )
     learner = argparse.ArgumentParser(add_help=False)
     learner.add_argument(
@@ -152,11 +175,50 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("assignment", metavar="ASSIGNMENT")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.add_argument(
+        "--jobs", "-j", type=int, default=None, metavar="N",
+        help="submissions graded side by side (default: the machine's cores)",
+    )
+    p.add_argument(
+        "--executor", choices=["fast", "stock"], default="fast",
+        help="fast: warm sandboxed workers (default); stock: nbgrader autograde, "
+        "one kernel per notebook, no sandbox",
+    )
+    p.add_argument(
+        "--no-sandbox", action="store_true",
+        help="run learner code without the bubblewrap sandbox (only for code you trust)",
+    )
+    p.add_argument(
+        "--timeout", type=float, default=30, metavar="SECONDS",
+        help="time (and CPU time) a cell may take (default: 30)",
+    )
+    p.add_argument(
+        "--memory", type=int, default=2048, metavar="MIB",
+        help="memory a notebook may use, in MiB (default: 2048)",
+    )
     p.set_defaults(func=cmd_grade)
 
     p = sub.add_parser("export", parents=[common], help="write all grades as CSV")
     p.add_argument("--output", type=Path, help="CSV file (default: COURSE_DIR/grades.csv)")
     p.set_defaults(func=cmd_export)
+
+    p = sub.add_parser(
+        "report",
+        parents=[common],
+        help="write an HTML report on how the cohort did in an assignment",
+        description=(
+            "After `triad grade`: write a page with the score distribution, each test's and "
+            "each statement's share of correct answers, the most common wrong answers with "
+            "the misconception they show, and who did not submit or could not be graded."
+        ),
+    )
+    p.add_argument("assignment", metavar="ASSIGNMENT")
+    p.add_argument(
+        "--output",
+        type=Path,
+        help="folder for index.html and its charts (default: COURSE_DIR/reports/ASSIGNMENT)",
+    )
+    p.set_defaults(func=cmd_report)
 
     exchange = argparse.ArgumentParser(add_help=False, parents=[common])
     exchange.add_argument(

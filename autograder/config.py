@@ -28,6 +28,19 @@ def configure(c: Config, course_dir: Path | str, db_url: str | None = None) -> C
     c.Execute.interrupt_on_timeout = True
     c.LimitOutput.max_lines = 200
     c.LimitOutput.max_traceback = 50
+    # A test cell a learner deleted is put back from the source version and graded.
+    c.OverwriteCells.add_missing_cells = True
+    c.Autograde.sanitize_preprocessors = [
+        "nbgrader.preprocessors.ClearOutput",
+        "nbgrader.preprocessors.DeduplicateIds",
+        "autograder.repair.DropClearedGradeMetadata",
+        "nbgrader.preprocessors.OverwriteKernelspec",
+        "nbgrader.preprocessors.OverwriteCells",
+        "nbgrader.preprocessors.CheckCellMetadata",
+    ]
+    c.OverwriteCells.missing_cell_notification = (
+        "# This test cell ({cell_id}) was missing from the submission: it was put back.\n"
+    )
     c.GenerateFeedback.preprocessors = [
         "nbgrader.preprocessors.GetGrades",
         "autograder.preprocessors.RedactHiddenTests",

@@ -1,0 +1,663 @@
+"""Fast autograding: warm, sandboxed workers instead of one fresh kernel per notebook.
+
+``FastGrader`` does for one submission what ``nbgrader autograde`` followed by
+``nbgrader generate_feedback`` do, with nbgrader's own preprocessors in
+nbgrader's order, so the scores are nbgrader's.  The one step it does
+differently is running the code: nbgrader's ``Execute`` preprocessor starts a
+kernel for every notebook, which is nearly all of its time; here a ``Zygote``
+(see ``autograder.zygote``) that has already imported what the notebooks import
+forks a fresh process per notebook, inside the sandbox of
+``autograder.sandbox``.
+
+``grade_many`` runs several grading processes side by side, each with its own
+zygote.  They share the gradebook, and a lock makes their uses of it one at a
+time, so that SQLite never sees two writers.
+"""
+
+from __future__ import annotations
+
+import ast
+import atexit
+import base64
+import contextlib
+import copy
+import multiprocessing
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import traceback
+from dataclasses import dataclass, field
+from multiprocessing.connection import wait
+from pathlib import Path
+
+import nbformat
+
+from .sandbox import Limits, SandboxUnavailable, check_bwrap, find_bwrap, zygote_command
+from .zygote import read_frame, write_frame
+
+#: Modules every zygote imports before its first notebook.
+BASE_PRELOAD = [
+    "IPython",
+    "matplotlib_inline.backend_inline",
+    "numpy",
+    "pandas",
+    "matplotlib",
+    "matplotlib.pyplot",
+]
+
+
+def notebook_imports(paths) -> list[str]:
+    """The modules the notebooks at ``paths`` import (from their source code, never run)."""
+    found: list[str] = []
+    for path in paths:
+        try:
+            nb = nbformat.read(path, as_version=4)
+        except Exception:
+            continue
+        for cell in nb.cells:
+            if cell.cell_type != "code":
+                continue
+            try:
+                tree = ast.parse(cell.source)
+            except SyntaxError:
+                continue
+            for node in ast.walk(tree):
+                if isinstance(node, ast.Import):
+                    found += [alias.name for alias in node.names]
+                elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+                    found.append(node.module)
+    return list(dict.fromkeys(found))
+
+
+class ZygoteError(RuntimeError):
+    pass
+
+
+class Zygote:
+    """A warm process (sandboxed or not) that runs notebooks' code cells on request."""
+
+    def __init__(self, preload: list[str], limits: Limits, sandboxed: bool = True):
+        self.preload = list(dict.fromkeys(BASE_PRELOAD + list(preload)))
+        self.limits = limits
+        self.sandboxed = sandboxed
+        self.process: subprocess.Popen | None = None
+        self.language_info: dict = {}
+        self.log = tempfile.TemporaryFile()
+
+    def start(self) -> None:
+        self.launch()
+        self.wait_ready()
+
+    def launch(self) -> None:
+        """Start the process; it imports and warms up while the caller does other work."""
+        top_level = {name.split(".")[0] for name in self.preload}
+        cmd, env = zygote_command(self.sandboxed, top_level, self.limits)
+        self.process = subprocess.Popen(
+            cmd,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=self.log,
+            env=env,
+            start_new_session=True,
+            bufsize=0,
+        )
+        scratch = "/tmp/work" if self.sandboxed else None
+        write_frame(self.process.stdin.fileno(), {"preload": self.preload, "scratch": scratch})
+
+    def wait_ready(self) -> None:
+        try:
+            hello = read_frame(self.process.stdout.fileno(), time.monotonic() + 120)
+        except Exception as error:
+            self.stop()
+            why = self.stderr() or error
+            raise ZygoteError(f"the grading worker did not start: {why}") from None
+        self.language_info = hello["language_info"]
+
+    def require(self, modules: list[str]) -> None:
+        """Have the (running) zygote import ``modules`` too, for the notebooks to come."""
+        missing = [name for name in modules if name not in self.preload]
+        if not missing or not self.alive():
+            self.preload += missing
+            return
+        self.preload += missing
+        try:
+            write_frame(self.process.stdin.fileno(), {"op": "preload", "modules": missing})
+            read_frame(self.process.stdout.fileno(), time.monotonic() + 120)
+        except Exception:
+            self.stop()  # started again, with everything, for the next notebook
+
+    def stderr(self) -> str:
+        self.log.seek(0)
+        return self.log.read()[-2000:].decode(errors="replace").strip()
+
+    def alive(self) -> bool:
+        return self.process is not None and self.process.poll() is None
+
+    def stop(self) -> None:
+        if self.process is None:
+            return
+        with contextlib.suppress(OSError):
+            os.killpg(self.process.pid, signal.SIGKILL)
+        with contextlib.suppress(OSError):
+            self.process.kill()
+        self.process.wait()
+        for stream in (self.process.stdin, self.process.stdout):
+            with contextlib.suppress(OSError):
+                stream.close()
+        self.process = None
+
+    def run(self, cells: list[str], files: dict[str, bytes]) -> tuple[list[dict], str]:
+        """Run ``cells`` in a fresh process with ``files`` in its working folder.
+
+        Returns one ``{"outputs": [...], "execution_count": n}`` per cell and a
+        status: ``ok``, or ``died``/``killed`` when the process running the
+        notebook did not survive it (the cells it did not finish carry an error).
+        """
+        if not self.alive():
+            self.start()
+        job = {
+            "cells": cells,
+            "files": {name: base64.b64encode(data).decode() for name, data in files.items()},
+            "limits": self.limits.for_child(),
+        }
+        budget = (self.limits.timeout + 5) * max(len(cells), 1) + 30
+        try:
+            write_frame(self.process.stdin.fileno(), job)
+            answer = read_frame(self.process.stdout.fileno(), time.monotonic() + budget)
+        except Exception:
+            # the zygote itself was killed (by learner code or the deadline): start a new one
+            self.stop()
+            return [dead_cell() for _ in cells], "died"
+        if answer.get("results") is None:
+            self.stop()
+            raise ZygoteError(answer.get("message", "the grading worker failed"))
+        return answer["results"], answer["status"]
+
+
+def dead_cell() -> dict:
+    evalue = "the process running this notebook was killed"
+    return {
+        "outputs": [{"output_type": "error", "ename": "DeadKernelError", "evalue": evalue,
+                     "traceback": [f"DeadKernelError: {evalue}"]}],
+        "execution_count": None,
+    }  # fmt: skip
+
+
+# --- one submission, nbgrader's way ----------------------------------------------------------
+
+
+@dataclass
+class Settings:
+    """What a grading process needs to know; picklable."""
+
+    root: str
+    db_url: str
+    assignment: str
+    notebooks: list[str]
+    sandboxed: bool = True
+    limits: Limits = field(default_factory=Limits)
+    preload: list[str] = field(default_factory=list)
+
+
+class SharedGradebook:
+    """Stands in for ``nbgrader.api.Gradebook`` in nbgrader's preprocessors: one session for all.
+
+    Opening a ``Gradebook`` builds an engine and checks the schema each time, and
+    nbgrader's preprocessors open one per notebook and step; here they all get
+    the grading process's one open gradebook.
+    """
+
+    shared = None
+
+    def __init__(self, *args, **kwargs):
+        pass
+
+    def __enter__(self):
+        return SharedGradebook.shared
+
+    def __exit__(self, exc_type, exc, tb):
+        if exc_type is not None:
+            SharedGradebook.shared.db.rollback()
+
+    def __getattr__(self, name):
+        return getattr(SharedGradebook.shared, name)
+
+
+class FastGrader:
+    """Autograde and write feedback for submissions of one assignment, in this process."""
+
+    def __init__(self, settings: Settings, lock=None, zygote: Zygote | None = None):
+        from nbconvert.exporters import Exporter, HTMLExporter, NotebookExporter
+        from nbgrader.api import Gradebook
+        from nbgrader.converters import Autograde, GenerateFeedback
+        from nbgrader.coursedir import CourseDirectory
+        from nbgrader.preprocessors import (
+            getgrades,
+            latesubmissions,
+            overwritecells,
+            overwritekernelspec,
+            saveautogrades,
+        )
+
+        from .config import COURSE_ID, nbgrader_config
+
+        self.settings = settings
+        self.lock = lock if lock is not None else contextlib.nullcontext()
+        config = nbgrader_config(settings.root, settings.db_url)
+        self.coursedir = CourseDirectory(config=config)
+        self.coursedir.assignment_id = settings.assignment
+        self.autograde = Autograde(coursedir=self.coursedir, config=config)
+        self.feedback_app = GenerateFeedback(coursedir=self.coursedir, config=config)
+        self.feedback_app.update_config(
+            type(config)({"HTMLExporter": {"template_name": "feedback"}})
+        )
+        self.Exporter = Exporter
+
+        def exporter(cls, app, preprocessors):
+            made = cls(parent=app, config=app.config)
+            for pp in preprocessors:
+                made.register_preprocessor(pp)
+            return made
+
+        self.sanitizer = exporter(NotebookExporter, self.autograde,
+                                  self.autograde.sanitize_preprocessors)
+        execute_names = {"Execute", "ExecutePreprocessor"}
+        after = [pp for pp in self.autograde.autograde_preprocessors
+                 if getattr(pp, "__name__", str(pp).rsplit(".", 1)[-1]) not in execute_names]
+        self.finisher = exporter(NotebookExporter, self.autograde, after)
+        self.html = exporter(HTMLExporter, self.feedback_app, self.feedback_app.preprocessors)
+        self.permissions = int(str(self.autograde.permissions), 8)
+        self.feedback_permissions = int(str(self.feedback_app.permissions), 8)
+        SharedGradebook.shared = Gradebook(settings.db_url, COURSE_ID)
+        for module in (getgrades, latesubmissions, overwritecells, overwritekernelspec,
+                       saveautogrades):
+            module.Gradebook = SharedGradebook
+        self.gb = SharedGradebook.shared
+        # Only the steps that use the gradebook wait for the other grading processes.
+        uses_gradebook = (getgrades.GetGrades, latesubmissions.AssignLatePenalties,
+                          overwritecells.OverwriteCells, overwritekernelspec.OverwriteKernelspec,
+                          saveautogrades.SaveAutoGrades)  # fmt: skip
+        for made in (self.sanitizer, self.finisher, self.html):
+            for pp in made._preprocessors:
+                if isinstance(pp, uses_gradebook):
+                    pp.preprocess = self._locked(pp.preprocess)
+        self.zygote = zygote or Zygote(settings.preload, settings.limits, settings.sandboxed)
+
+    def warm_up(self) -> None:
+        """Compile the feedback page's templates before the first submission needs them."""
+        with contextlib.suppress(Exception):
+            self.html.template  # noqa: B018
+
+    def close(self) -> None:
+        self.zygote.stop()
+        with contextlib.suppress(Exception):
+            self.gb.close()
+
+    def _locked(self, preprocess):
+        def locked(nb, resources):
+            with self.gradebook():
+                return preprocess(nb, resources)
+
+        return locked
+
+    @contextlib.contextmanager
+    def gradebook(self):
+        """The shared gradebook, used by one grading process at a time; commits at the end."""
+        with self.lock:
+            try:
+                yield self.gb
+                self.gb.db.commit()
+            except BaseException:
+                self.gb.db.rollback()
+                raise
+
+    def resources(self, learner: str, notebook: str) -> dict:
+        return {
+            "unique_key": notebook,
+            "output_files_dir": f"{notebook}_files",
+            "nbgrader": {
+                "student": learner,
+                "assignment": self.settings.assignment,
+                "notebook": notebook,
+                "db_url": self.settings.db_url,
+            },
+        }
+
+    def _files(self, folder: Path) -> list[Path]:
+        from nbgrader.utils import find_all_files
+
+        return [Path(p) for p in find_all_files(str(folder), self.coursedir.ignore + ["*.ipynb"])]
+
+    def prepare(self, learner: str) -> tuple[Path, Path, list[str]]:
+        """``Autograde.init_assignment``: gradebook rows, fresh autograded folder, data files."""
+        from nbgrader.api import MissingEntry
+
+        a = self.settings.assignment
+        submitted = Path(self.coursedir.format_path(self.coursedir.submitted_directory, learner, a))
+        dest = Path(self.coursedir.format_path(self.coursedir.autograded_directory, learner, a))
+        source = Path(self.coursedir.format_path(self.coursedir.source_directory, ".", a))
+        timestamp = self.coursedir.get_existing_timestamp(str(submitted))
+        present = [name for name in self.settings.notebooks
+                   if (submitted / f"{name}.ipynb").exists()]
+        with self.gradebook() as gb:
+            gb.update_or_create_student(learner)
+            if timestamp:
+                gb.update_or_create_submission(a, learner, timestamp=timestamp)
+            else:
+                gb.update_or_create_submission(a, learner)
+            for name in self.settings.notebooks:
+                if name in present:
+                    continue
+                try:
+                    notebook = gb.find_submission_notebook(name, a, learner)
+                except MissingEntry:
+                    continue
+                for grade in notebook.grades:
+                    grade.auto_score = 0
+                    grade.needs_manual_grade = False
+        if dest.exists():
+            _rmtree(dest)
+        dest.mkdir(parents=True)
+        for path in self._files(submitted):
+            target = dest / path.relative_to(submitted)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy(path, target)
+        for path in self._files(source):
+            target = dest / path.relative_to(source)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            if target.exists():
+                target.unlink()
+            shutil.copy(path, target)
+        return submitted, dest, present
+
+    def data_files(self, dest: Path) -> dict[str, bytes]:
+        """The files (not notebooks) the learner's code may read while it runs."""
+        files, total = {}, 0
+        for path in self._files(dest):
+            size = path.stat().st_size
+            if total + size > self.settings.limits.files:
+                continue
+            total += size
+            files[str(path.relative_to(dest))] = path.read_bytes()
+        return files
+
+    def run_cells(self, nb, files: dict[str, bytes]) -> None:
+        """What nbgrader's ``Execute`` does to the notebook, with a zygote instead of a kernel."""
+        code = [cell for cell in nb.cells if cell.cell_type == "code" and cell.source.strip()]
+        for cell in nb.cells:
+            if cell.cell_type == "code":
+                cell.outputs = []
+                cell.execution_count = None
+        results, _ = self.zygote.run([cell.source for cell in code], files)
+        for cell, result in zip(code, results, strict=True):
+            cell.outputs = [nbformat.from_dict(output) for output in result["outputs"]]
+            cell.execution_count = result["execution_count"]
+        nb.metadata["language_info"] = copy.deepcopy(self.zygote.language_info)
+
+    def grade_notebook(self, learner: str, name: str, submitted: Path, dest: Path, files) -> None:
+        resources = self.resources(learner, name)
+        output, _ = self.sanitizer.from_filename(str(submitted / f"{name}.ipynb"),
+                                                 resources=copy.deepcopy(resources))
+        nb = nbformat.reads(output, as_version=4)
+        self.run_cells(nb, files)
+        nb, _ = self.Exporter.from_notebook_node(self.finisher, nb, resources=resources)
+        path = dest / f"{name}.ipynb"
+        path.write_text(nbformat.writes(nb), encoding="utf-8")
+
+    def write_feedback(self, learner: str, dest: Path, present: list[str]) -> bool:
+        """``nbgrader generate_feedback`` for this learner, with a warm HTML exporter."""
+        a = self.settings.assignment
+        out = Path(self.coursedir.format_path(self.coursedir.feedback_directory, learner, a))
+        try:
+            if out.exists():
+                _rmtree(out)
+            out.mkdir(parents=True)
+            for path in self._files(dest):
+                target = out / path.relative_to(dest)
+                target.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copy(path, target)
+            for name in present:
+                html, _ = self.html.from_filename(str(dest / f"{name}.ipynb"),
+                                                  resources=self.resources(learner, name))
+                (out / f"{name}.html").write_text(html, encoding="utf-8")
+            _chmod_files(out, self.feedback_permissions)
+            return True
+        except Exception:
+            return False
+
+    def grade(self, learner: str) -> dict:
+        """Grade one learner; return the fields of an ``Outcome``."""
+        from .grade import inspect_submission
+
+        a = self.settings.assignment
+        submitted = Path(self.coursedir.format_path(self.coursedir.submitted_directory, learner, a))
+        problem = inspect_submission(submitted, self.settings.notebooks)
+        if problem:
+            return {"learner": learner, "status": "broken", "message": problem}
+        try:
+            submitted, dest, present = self.prepare(learner)
+            files = self.data_files(dest)
+            for name in present:
+                self.grade_notebook(learner, name, submitted, dest, files)
+            _chmod_files(dest, self.permissions)
+        except Exception as error:
+            out = Path(self.coursedir.format_path(self.coursedir.autograded_directory, learner, a))
+            if out.exists():
+                _rmtree(out)
+            return {"learner": learner, "status": "broken",
+                    "message": f"could not be graded: {_one_line(error)}",
+                    "detail": traceback.format_exc()}  # fmt: skip
+        feedback = self.write_feedback(learner, dest, present)
+        with self.gradebook() as gb:
+            submission = gb.find_submission(a, learner)
+            score, max_score = float(submission.score), float(submission.max_score)
+        message = "" if feedback else "graded, but its feedback could not be generated"
+        return {"learner": learner, "status": "graded", "score": score,
+                "max_score": max_score, "message": message}  # fmt: skip
+
+
+def _one_line(error: BaseException) -> str:
+    text = str(error).strip()
+    return text.splitlines()[0] if text else type(error).__name__
+
+
+def _rmtree(path: Path) -> None:
+    def writable(func, target, _):
+        os.chmod(target, 0o700 if os.path.isdir(target) else 0o600)
+        func(target)
+
+    for parent, dirs, _ in os.walk(path):
+        for d in dirs:
+            with contextlib.suppress(OSError):
+                os.chmod(os.path.join(parent, d), 0o755)
+    shutil.rmtree(path, onerror=writable)
+
+
+def _chmod_files(folder: Path, mode: int) -> None:
+    for parent, _, files in os.walk(folder):
+        for name in files:
+            os.chmod(os.path.join(parent, name), mode)
+
+
+# --- several grading processes ---------------------------------------------------------------
+
+
+def _worker(conn, settings: Settings, lock) -> None:
+    """A grading process: receives learner ids, sends back outcomes, until told to stop."""
+    global _POOL
+    _POOL = None  # the parent's, copied by fork: not this process's to manage
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    with contextlib.suppress(Exception):  # stop when the parent stops, however it stops
+        import ctypes
+
+        ctypes.CDLL(None).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    # terminated: undo the gradebook transaction under way (if any) and stop the zygote
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))
+    zygote = Zygote(settings.preload, settings.limits, settings.sandboxed)
+    try:
+        zygote.launch()  # it warms up while this process sets nbgrader up
+        grader = FastGrader(settings, lock, zygote)
+        grader.warm_up()
+        zygote.wait_ready()
+    except Exception as error:
+        zygote.stop()
+        conn.send({"fatal": f"{type(error).__name__}: {error}"})
+        return
+    conn.send({"ready": True})
+    try:
+        while True:
+            try:
+                job = conn.recv()
+            except EOFError:
+                break
+            if job is None:
+                break
+            settings, learner = job
+            if settings != grader.settings:  # the next assignment
+                grader.settings = settings
+                zygote.limits = settings.limits
+                zygote.require(settings.preload)
+            conn.send(grader.grade(learner))
+    finally:
+        grader.close()
+
+
+@dataclass
+class _Slot:
+    process: multiprocessing.Process
+    conn: object
+    learner: str | None = None
+
+
+class Pool:
+    """Grading processes for one course root, kept warm from one assignment to the next."""
+
+    def __init__(self, settings: Settings, jobs: int):
+        self.key = self.key_of(settings, jobs)
+        self.first = settings
+        self.jobs = jobs
+        self.context = multiprocessing.get_context("fork")
+        self.lock = self.context.Lock()
+        self.slots: list[_Slot] = []
+        self.idle: list[_Slot] = []
+
+    @staticmethod
+    def key_of(settings: Settings, jobs: int) -> tuple:
+        return (settings.root, settings.db_url, settings.sandboxed, jobs)
+
+    def spawn(self) -> _Slot:
+        ours, theirs = self.context.Pipe()
+        process = self.context.Process(
+            target=_worker, args=(theirs, self.first, self.lock), daemon=True
+        )
+        process.start()
+        theirs.close()
+        slot = _Slot(process, ours, learner="")  # "" until it says it is ready
+        self.slots.append(slot)
+        return slot
+
+    def close(self) -> None:
+        for slot in self.slots:
+            with contextlib.suppress(OSError):
+                slot.conn.send(None)
+        for slot in self.slots:
+            slot.process.join(timeout=5)
+            if slot.process.is_alive():
+                slot.process.terminate()
+                slot.process.join(timeout=5)
+            if slot.process.is_alive():
+                slot.process.kill()
+        self.slots, self.idle = [], []
+
+    def grade(self, settings: Settings, learners: list[str], on_result) -> None:
+        pending = list(reversed(learners))
+        wanted = max(1, min(self.jobs, len(learners)))
+        while len(self.slots) < wanted:
+            self.spawn()
+        remaining = len(learners)
+
+        def feed(slot: _Slot) -> None:
+            if pending:
+                slot.learner = pending.pop()
+                slot.conn.send((settings, slot.learner))
+            else:
+                slot.learner = None
+                self.idle.append(slot)
+
+        for slot in list(self.idle):
+            self.idle.remove(slot)
+            feed(slot)
+        while remaining:
+            if not self.slots:
+                raise ZygoteError("no grading process is left")
+            by_conn = {slot.conn: slot for slot in self.slots}
+            by_sentinel = {slot.process.sentinel: slot for slot in self.slots}
+            for item in wait(list(by_conn) + list(by_sentinel), timeout=5):
+                slot = by_conn.get(item) or by_sentinel.get(item)
+                if slot not in self.slots:
+                    continue
+                try:
+                    message = slot.conn.recv() if slot.conn.poll() else None
+                except (EOFError, OSError):
+                    message = None
+                if message is None:
+                    if not slot.process.is_alive() or item is slot.conn:
+                        # the grading process died: report its learner, start another
+                        self.slots.remove(slot)
+                        if slot in self.idle:
+                            self.idle.remove(slot)
+                        slot.process.join(timeout=5)
+                        if slot.learner:
+                            remaining -= 1
+                            on_result({"learner": slot.learner, "status": "broken",
+                                       "message": "the grading process died on this submission"})
+                        if pending and len(self.slots) < wanted:
+                            self.spawn()
+                    continue
+                if "fatal" in message:
+                    raise ZygoteError(f"the grading workers could not start: {message['fatal']}")
+                if "ready" not in message:
+                    remaining -= 1
+                    on_result(message)
+                feed(slot)
+
+
+_POOL: Pool | None = None
+atexit.register(lambda: shutdown())
+
+
+def grade_many(settings: Settings, learners: list[str], jobs: int, on_result) -> None:
+    """Grade ``learners`` with ``jobs`` grading processes; call ``on_result(dict)`` for each.
+
+    The processes stay up afterwards, ready for another assignment of the same
+    course root; they stop with this process, or when grading is interrupted.
+    """
+    global _POOL
+    if settings.sandboxed:
+        bwrap = find_bwrap()
+        if not bwrap:
+            from .sandbox import INSTALL_HINT
+
+            raise SandboxUnavailable(INSTALL_HINT)
+        check_bwrap(bwrap)
+    if _POOL is not None and _POOL.key != Pool.key_of(settings, jobs):
+        shutdown()
+    if _POOL is None:
+        _POOL = Pool(settings, jobs)
+    try:
+        _POOL.grade(settings, learners, on_result)
+    except BaseException:
+        shutdown()
+        raise
+
+
+def shutdown() -> None:
+    """Stop the grading processes kept for the next assignment, if any."""
+    global _POOL
+    if _POOL is not None:
+        pool, _POOL = _POOL, None
+        pool.close()
