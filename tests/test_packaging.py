@@ -21,8 +21,7 @@ def test_environment_yml_mirrors_pyproject():
     pip = next(item["pip"] for item in env["dependencies"] if isinstance(item, dict))
     mirrored = {req for req in pip if not req.startswith("-e")}
     assert mirrored == wanted, (
-        f"environment.yml lacks {sorted(wanted - mirrored)}, "
-        f"has extra {sorted(mirrored - wanted)}"
+        f"environment.yml lacks {sorted(wanted - mirrored)}, has extra {sorted(mirrored - wanted)}"
     )
     python = next(d for d in env["dependencies"] if isinstance(d, str) and d.startswith("python"))
     assert python.removeprefix("python") == project["requires-python"]
@@ -49,12 +48,27 @@ def test_text_notebooks_carry_no_outputs():
         assert '"outputs"' not in text and "execution_count" not in text, f"{path} has outputs"
 
 
-@pytest.mark.parametrize("command", [[], ["release"], ["grade"], ["export"], ["check"], ["lab"]])
+SUBCOMMANDS = [
+    "release",
+    "grade",
+    "export",
+    "report",
+    "check",
+    "lab",
+    "distribute",
+    "collect",
+    "return",
+]
+
+
+@pytest.mark.parametrize("command", [[]] + [[name] for name in SUBCOMMANDS])
 def test_every_subcommand_has_help(command):
     result = subprocess.run(
         [sys.executable, "-m", "autograder.cli", *command, "--help"], capture_output=True, text=True
     )
     assert result.returncode == 0, result.stderr
     assert "usage: triad" in result.stdout
-    if command and command != ["lab"]:
+    if command:
         assert "--course-dir" in result.stdout or "--workspace" in result.stdout
+    else:
+        assert all(name in result.stdout for name in SUBCOMMANDS)
