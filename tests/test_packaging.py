@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 import tomllib
@@ -72,3 +73,16 @@ def test_every_subcommand_has_help(command):
         assert "--course-dir" in result.stdout or "--workspace" in result.stdout
     else:
         assert all(name in result.stdout for name in SUBCOMMANDS)
+
+
+def test_readme_course_map_matches_the_syllabus_and_the_exercises():
+    from course.syllabus import assignments, lessons
+
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    for lesson in lessons():
+        row = f"| {lesson.number} | {lesson.title} | {lesson.minutes} |"
+        assert row in readme, f"README lacks or misstates: {row}"
+    for assignment in assignments():
+        text = "".join(p.read_text() for p in (REPO / "exercises" / assignment).glob("*.py"))
+        points = sum(int(n) for n in re.findall(r'"points": (\d+)', text))
+        assert f"| `{assignment}` | {points} |" in readme, f"README's points for {assignment}"
