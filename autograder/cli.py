@@ -46,6 +46,11 @@ def cmd_grade(args) -> int:
     except SandboxUnavailable as error:
         print(f"triad grade: {error}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        record = classroom.root / "autograded" / f"{args.assignment}-outcomes.json"
+        print(f"triad grade: interrupted; the submissions graded so far keep their grades "
+              f"(listed in {record})", file=sys.stderr)  # fmt: skip
+        return 130
     if not outcomes:
         print(f"no submissions under {classroom.root / 'submitted'}/<learner>/{args.assignment}/")
         return 0
@@ -170,7 +175,9 @@ def build_parser() -> argparse.ArgumentParser:
         description=(
             "Autograde every submission under COURSE_DIR/submitted/<learner>/ASSIGNMENT/, "
             "write the gradebook and the feedback pages. Broken submissions are reported and "
-            f"the rest are graded; the exit status is {EXIT_SOME_BROKEN} when any was broken."
+            f"the rest are graded; the exit status is {EXIT_SOME_BROKEN} when any was broken. "
+            "Learner code runs in a bubblewrap sandbox (Debian/Ubuntu: apt-get install "
+            "bubblewrap): no network, no course files but its own, limited time and memory."
         ),
     )
     p.add_argument("assignment", metavar="ASSIGNMENT")

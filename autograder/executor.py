@@ -10,8 +10,10 @@ forks a fresh process per notebook, inside the sandbox of
 ``autograder.sandbox``.
 
 ``grade_many`` runs several grading processes side by side, each with its own
-zygote.  They share the gradebook, and a lock makes their uses of it one at a
-time, so that SQLite never sees two writers.
+zygote, and keeps them warm for the next assignment of the same course root.
+They share the gradebook, and a lock makes their uses of it one at a time, so
+that SQLite never sees two writers; each use ends with a commit, so a
+submission's grades are written as soon as it is graded.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ import contextlib
 import copy
 import multiprocessing
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -227,11 +230,126 @@ class SharedGradebook:
         return getattr(SharedGradebook.shared, name)
 
 
+def _cache_metadata_schema() -> None:
+    """Make nbgrader's cell-metadata checks build their JSON-schema validator once.
+
+    ``jsonschema.validate`` checks the schema itself and builds a validator on
+    every call, and nbgrader calls it for every cell, twice per notebook; this
+    does the same validation with one validator per schema.
+    """
+    import json
+    import types
+
+    import jsonschema
+    from nbgrader.nbgraderformat import common
+
+    cache: dict[str, object] = {}
+
+    def validate(instance, schema, cls=None, *args, **kwargs):
+        key = json.dumps(schema, sort_keys=True)
+        validator = cache.get(key)
+        if validator is None:
+            cls = cls or jsonschema.validators.validator_for(schema)
+            cls.check_schema(schema)
+            validator = cache[key] = cls(schema, *args, **kwargs)
+        error = jsonschema.exceptions.best_match(validator.iter_errors(instance))
+        if error is not None:
+            raise error
+
+    common.jsonschema = types.SimpleNamespace(validate=validate)
+
+
+_IMG_WITHOUT_ALT = re.compile(r"<img(?![^>]*\salt=)")
+_FOCUSABLE = re.compile(
+    r'(<div\b[^>]*\bclass="[^"]*(?<![\w-])(?:jp-Cell-inputWrapper|jp-OutputArea-output)(?![\w-])'
+    r'[^"]*")'
+)
+
+
+def _accessible(html: str) -> str:
+    """What ``HTMLExporter`` does to every page with BeautifulSoup, done on the text.
+
+    Images get a text alternative, cell inputs and outputs become focusable.
+    Parsing and re-serialising a whole feedback page is most of the time it takes
+    to write one; these two edits need neither.
+    """
+    html = _IMG_WITHOUT_ALT.sub('<img alt="No description has been provided for this image"', html)
+    return _FOCUSABLE.sub(r'\1 tabindex="0"', html)
+
+
+def _feedback_exporter_class():
+    from nbconvert.exporters import HTMLExporter, TemplateExporter
+    from nbconvert.filters.highlight import Highlight2HTML
+    from nbconvert.filters.widgetsdatatypefilter import WidgetsDataTypeFilter
+
+    class FeedbackExporter(HTMLExporter):
+        """``HTMLExporter`` with its page post-processing done by ``_accessible``."""
+
+        def from_notebook_node(self, nb, resources=None, **kw):
+            langinfo = nb.metadata.get("language_info", {})
+            lexer = langinfo.get("pygments_lexer", langinfo.get("name", None))
+            highlight_code = self.filters.get(
+                "highlight_code", Highlight2HTML(pygments_lexer=lexer, parent=self)
+            )
+            resources = self._init_resources(resources)
+            filter_data_type = WidgetsDataTypeFilter(
+                notebook_metadata=self._nb_metadata, parent=self, resources=resources
+            )
+            self.register_filter("highlight_code", highlight_code)
+            self.register_filter("filter_data_type", filter_data_type)
+            html, resources = TemplateExporter.from_notebook_node(self, nb, resources, **kw)
+            return _accessible(html), resources
+
+    return FeedbackExporter
+
+
+def _memoize_filters(exporter) -> None:
+    """Render each distinct code and Markdown source of the feedback pages once.
+
+    Most cells (instructions, tests) are the same in every learner's notebook;
+    syntax highlighting and Markdown rendering are pure functions of the cell,
+    so their results are reused from one feedback page to the next.
+    """
+    import json
+
+    from jinja2 import pass_context
+    from nbconvert.filters.highlight import Highlight2HTML
+
+    highlight = Highlight2HTML(pygments_lexer="ipython3", parent=exporter)
+    markdown = exporter.markdown2html
+    highlighted: dict = {}
+    rendered: dict = {}
+
+    def cached_highlight(source, language=None, metadata=None):
+        key = (source, language, json.dumps(metadata or {}, sort_keys=True, default=str))
+        if key not in highlighted:
+            highlighted[key] = highlight(source, language, metadata)
+        return highlighted[key]
+
+    @pass_context
+    def cached_markdown(context, source):
+        cell = context.get("cell", {})
+        path = context.get("resources", {}).get("metadata", {}).get("path", "")
+        attachments = json.dumps(cell.get("attachments", {}), sort_keys=True, default=str)
+        key = (source, attachments, path)
+        if key not in rendered:
+            rendered[key] = markdown(context, source)
+        return rendered[key]
+
+    # HTMLExporter takes its highlighter from ``filters`` on every page
+    exporter.filters = {**exporter.filters, "highlight_code": cached_highlight}
+    exporter.register_filter("markdown2html", cached_markdown)
+
+
 class FastGrader:
-    """Autograde and write feedback for submissions of one assignment, in this process."""
+    """Autograde and write feedback for submissions of one assignment, in this process.
+
+    It is meant for a grading process of its own (see ``grade_many``): it points
+    nbgrader's preprocessors at one shared gradebook for the life of the process.
+    """
 
     def __init__(self, settings: Settings, lock=None, zygote: Zygote | None = None):
-        from nbconvert.exporters import Exporter, HTMLExporter, NotebookExporter
+        from nbconvert.exporters import Exporter, NotebookExporter
         from nbgrader.api import Gradebook
         from nbgrader.converters import Autograde, GenerateFeedback
         from nbgrader.coursedir import CourseDirectory
@@ -269,7 +387,9 @@ class FastGrader:
         after = [pp for pp in self.autograde.autograde_preprocessors
                  if getattr(pp, "__name__", str(pp).rsplit(".", 1)[-1]) not in execute_names]
         self.finisher = exporter(NotebookExporter, self.autograde, after)
-        self.html = exporter(HTMLExporter, self.feedback_app, self.feedback_app.preprocessors)
+        self.html = exporter(_feedback_exporter_class(), self.feedback_app,
+                             self.feedback_app.preprocessors)
+        _memoize_filters(self.html)
         self.permissions = int(str(self.autograde.permissions), 8)
         self.feedback_permissions = int(str(self.feedback_app.permissions), 8)
         SharedGradebook.shared = Gradebook(settings.db_url, COURSE_ID)
@@ -277,6 +397,7 @@ class FastGrader:
                        saveautogrades):
             module.Gradebook = SharedGradebook
         self.gb = SharedGradebook.shared
+        _cache_metadata_schema()
         # Only the steps that use the gradebook wait for the other grading processes.
         uses_gradebook = (getgrades.GetGrades, latesubmissions.AssignLatePenalties,
                           overwritecells.OverwriteCells, overwritekernelspec.OverwriteKernelspec,

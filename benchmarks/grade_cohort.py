@@ -33,6 +33,7 @@ from nbgrader.apps import NbGraderAPI
 
 from autograder.build import assignment_ids, release
 from autograder.classroom import Classroom
+from autograder.executor import shutdown
 from autograder.grade import default_jobs, grade_assignment
 
 KINDS = [("correct", 30), ("blank", 10), ("partly-wrong", 40), ("broken", 20)]
@@ -193,6 +194,7 @@ def main(argv: list[str] | None = None) -> int:
         fast, fast_time = grade_all(
             fast_root, made, jobs=args.jobs, sandbox=not args.no_sandbox
         )
+        shutdown()  # its idle grading processes
         print("grading with stock nbgrader ...", flush=True)
         autograde_time = [0.0]
         original = NbGraderAPI.autograde
