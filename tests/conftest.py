@@ -1,6 +1,9 @@
 """Shared test set-up."""
 
+import os
+
 import matplotlib
+import pytest
 
 # Charts are drawn off-screen in tests: no display is needed.
 matplotlib.use("Agg")
@@ -22,3 +25,28 @@ def pytest_terminal_summary(terminalreporter):
         terminalreporter.write_line(f"{name:<36} {report.outcome:<7} {report.duration:5.1f} s")
     total = sum(report.duration for report in reports)
     terminalreporter.write_line(f"{'all lessons':<36} {'':<7} {total:5.1f} s")
+
+
+def pytest_configure(config):
+    """Grading runs learner code under bubblewrap: install it first where we can (root, apt)."""
+    import shutil
+
+    from sysdeps import _apt_install
+
+    if not shutil.which("bwrap"):
+        _apt_install("bubblewrap")
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    """A test that grades without bubblewrap available skips naming it (fails under CI=true)."""
+    from autograder.sandbox import SandboxUnavailable
+
+    outcome = yield
+    report = outcome.get_result()
+    excinfo = call.excinfo
+    if excinfo is None or not excinfo.errisinstance(SandboxUnavailable):
+        return
+    if os.environ.get("CI", "").lower() != "true":
+        report.outcome = "skipped"
+        report.longrepr = (str(item.path), item.location[1] or 0, f"Skipped: {excinfo.value}")
