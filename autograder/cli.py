@@ -128,6 +128,9 @@ def cmd_lab(args) -> int:
         return 0
     jupyter = shutil.which("jupyter", path=str(Path(sys.executable).parent)) or "jupyter"
     command = [jupyter, "lab", f"--ServerApp.root_dir={workspace}"]
+    if os.geteuid() == 0:
+        # Jupyter refuses to start as root unless told; containers and CI often are root.
+        command.append("--allow-root")
     if args.no_browser:
         command.append("--no-browser")
     command += args.lab_args
