@@ -62,3 +62,28 @@ def solution_source(nb: NotebookNode, grade_id: str) -> str:
 def feedback_html(classroom: Classroom, assignment: str, learner: str, name: str) -> str:
     """The feedback page a learner receives for one notebook."""
     return (classroom.folder("feedback", assignment, learner) / f"{name}.html").read_text()
+
+
+def grade_cohort(root: Path, assignment: str, name: str, edits) -> tuple[Classroom, dict]:
+    """Release ``assignment`` into a classroom at ``root`` and grade a small cohort.
+
+    The cohort is ``"solution"`` (the source notebook), ``"blank"`` (the release) and one
+    learner per entry of ``edits``: ``{learner: {grade_id: new source}}``, each applied to
+    the blank notebook.  ``edits`` may also be a function of the source notebook that
+    returns that mapping.  Returns the classroom and ``{learner: Outcome}``.
+    """
+    from autograder.build import release
+    from autograder.grade import grade_assignment
+
+    classroom = Classroom(root)
+    release(classroom, [assignment])
+    source = source_notebook(classroom, assignment, name)
+    blank = release_notebook(classroom, assignment, name)
+    if callable(edits):
+        edits = edits(source)
+    submit(classroom, assignment, "solution", {name: source})
+    submit(classroom, assignment, "blank", {name: blank})
+    for learner, cells in edits.items():
+        submit(classroom, assignment, learner, {name: edited(blank, **cells)})
+    outcomes = {o.learner: o for o in grade_assignment(classroom, assignment, progress=False)}
+    return classroom, outcomes

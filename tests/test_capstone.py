@@ -5,11 +5,9 @@ from __future__ import annotations
 import re
 
 import pytest
-from submissions import edited, release_notebook, source_notebook, submit
+from submissions import grade_cohort, release_notebook
 
-from autograder.build import release
 from autograder.classroom import Classroom
-from autograder.grade import grade_assignment
 from course.health import program_health
 from course.planning import add_dependency, critical_path, program_weeks, schedule, set_weeks
 from course.scenarios import digitisation_program, status_reports
@@ -125,15 +123,8 @@ CASES = {
 
 @pytest.fixture(scope="module")
 def graded(tmp_path_factory):
-    classroom = Classroom(tmp_path_factory.mktemp("classroom"))
-    release(classroom, [A])
-    blank = release_notebook(classroom, A, NB)
-    submit(classroom, A, "solution", {NB: source_notebook(classroom, A, NB)})
-    submit(classroom, A, "blank", {NB: blank})
-    for learner, c in CASES.items():
-        submit(classroom, A, learner, {NB: edited(blank, **cells(c))})
-    outcomes = {o.learner: o for o in grade_assignment(classroom, A, progress=False)}
-    return classroom, outcomes
+    edits = {learner: cells(c) for learner, c in CASES.items()}
+    return grade_cohort(tmp_path_factory.mktemp("classroom"), A, NB, edits)
 
 
 def feedback(classroom: Classroom, learner: str) -> str:

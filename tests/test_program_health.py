@@ -14,18 +14,8 @@ import re
 
 import pandas as pd
 import pytest
-from submissions import (
-    edited,
-    feedback_html,
-    release_notebook,
-    solution_source,
-    source_notebook,
-    submit,
-)
+from submissions import feedback_html, grade_cohort, solution_source
 
-from autograder.build import release
-from autograder.classroom import Classroom
-from autograder.grade import grade_assignment
 from autograder.paths import EXERCISES
 from course import health
 from course.health_checks import front_door_reports, random_reports
@@ -162,17 +152,13 @@ def namespace(cells: dict[str, str]) -> dict:
 
 @pytest.fixture(scope="module")
 def graded(tmp_path_factory):
-    classroom = Classroom(tmp_path_factory.mktemp("classroom"))
-    release(classroom, [A])
-    source = source_notebook(classroom, A, NB)
-    blank = release_notebook(classroom, A, NB)
-    solved = {cell: solution_source(source, cell) for cell in CELLS}
-    learners = variants(solved)
-    submit(classroom, A, "solution", {NB: source})
-    submit(classroom, A, "blank", {NB: blank})
-    for learner, cells in learners.items():
-        submit(classroom, A, learner, {NB: edited(blank, **cells)})
-    outcomes = {o.learner: o for o in grade_assignment(classroom, A, progress=False)}
+    learners = {}
+
+    def edits(source):
+        learners.update(variants({cell: solution_source(source, cell) for cell in CELLS}))
+        return learners
+
+    classroom, outcomes = grade_cohort(tmp_path_factory.mktemp("classroom"), A, NB, edits)
     return classroom, outcomes, learners
 
 

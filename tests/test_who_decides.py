@@ -5,11 +5,9 @@ from __future__ import annotations
 import re
 
 import pytest
-from submissions import edited, release_notebook, source_notebook, submit
+from submissions import grade_cohort
 
-from autograder.build import release
 from autograder.classroom import Classroom
-from autograder.grade import grade_assignment
 
 A, NB = "who-decides", "who_decides"
 SOLUTION = {
@@ -102,25 +100,18 @@ CASES = {
 
 @pytest.fixture(scope="module")
 def graded(tmp_path_factory):
-    classroom = Classroom(tmp_path_factory.mktemp("classroom"))
-    release(classroom, [A])
-    blank = release_notebook(classroom, A, NB)
-    submit(classroom, A, "solution", {NB: source_notebook(classroom, A, NB)})
-    submit(classroom, A, "blank", {NB: blank})
-    for learner, (answers, raci) in CASES.items():
-        submit(classroom, A, learner, {NB: edited(blank, **cells(answers, raci))})
+    edits = {learner: cells(answers, raci) for learner, (answers, raci) in CASES.items()}
     cheat = (
         "class Anything(str):\n"
         "    def __eq__(self, other):\n        return True\n"
         "    def __contains__(self, item):\n        return True\n"
         "    __hash__ = str.__hash__\n"
     )
-    submit(classroom, A, "cheater", {NB: edited(blank, **{
+    edits["cheater"] = {
         "answers": cheat + "answers = {k: Anything('x') for k in cases.index}\n",
         "raci": "raci = {k: {r: Anything('x') for r in ROLES} for k in activities.index}\n",
-    })})
-    outcomes = {o.learner: o for o in grade_assignment(classroom, A, progress=False)}
-    return classroom, outcomes
+    }
+    return grade_cohort(tmp_path_factory.mktemp("classroom"), A, NB, edits)
 
 
 def feedback(classroom: Classroom, learner: str) -> str:
