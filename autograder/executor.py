@@ -39,6 +39,7 @@ from pathlib import Path
 
 import nbformat
 
+from .judge import Judge, is_test_cell
 from .sandbox import Limits, SandboxUnavailable, check_bwrap, find_bwrap, zygote_command
 from .zygote import read_frame, write_frame
 
@@ -89,6 +90,7 @@ class Zygote:
         self.sandboxed = sandboxed
         self.process: subprocess.Popen | None = None
         self.language_info: dict = {}
+        self.serving = False  # a judged notebook's process is up, for calls of its functions
         self.log = tempfile.TemporaryFile()
 
     def start(self) -> None:
@@ -145,6 +147,7 @@ class Zygote:
             return
         with contextlib.suppress(OSError):
             os.killpg(self.process.pid, signal.SIGKILL)
+        self.serving = False
         with contextlib.suppress(OSError):
             self.process.kill()
         self.process.wait()
@@ -153,12 +156,16 @@ class Zygote:
                 stream.close()
         self.process = None
 
-    def run(self, cells: list[str], files: dict[str, bytes]) -> tuple[list[dict], str]:
+    def run(self, cells: list[str], files: dict[str, bytes], collect: dict[str, str] | None = None,
+            around: str | None = None) -> tuple[list[dict], str, dict | None]:
         """Run ``cells`` in a fresh process with ``files`` in its working folder.
 
-        Returns one ``{"outputs": [...], "execution_count": n}`` per cell and a
-        status: ``ok``, or ``died``/``killed`` when the process running the
-        notebook did not survive it (the cells it did not finish carry an error).
+        Returns one ``{"outputs": [...], "execution_count": n}`` per cell, a
+        status (``ok``, or ``died``/``killed`` when the process running the
+        notebook did not survive it; the cells it did not finish carry an
+        error) and, when ``collect`` names the notebook's answers, those
+        answers as plain data.  Then the notebook's process stays up for
+        ``call``s of its functions until ``end``.
         """
         if not self.alive():
             self.start()
@@ -167,18 +174,55 @@ class Zygote:
             "files": {name: base64.b64encode(data).decode() for name, data in files.items()},
             "limits": self.limits.for_child(),
         }
-        budget = (self.limits.timeout + 5) * max(len(cells), 1) + 30
+        if collect is not None:
+            job["collect"] = collect
+            job["around"] = around
+        budget = min((self.limits.timeout + 5) * max(len(cells), 1), self.limits.notebook) + 30
         try:
             write_frame(self.process.stdin.fileno(), job)
-            answer = read_frame(self.process.stdout.fileno(), time.monotonic() + budget)
+            answer = read_frame(self.process.stdout.fileno(), time.monotonic() + budget,
+                                self.frame_limit)
         except Exception:
             # the zygote itself was killed (by learner code or the deadline): start a new one
             self.stop()
-            return [dead_cell() for _ in cells], "died"
+            return [dead_cell() for _ in cells], "died", {} if collect is not None else None
         if answer.get("results") is None:
             self.stop()
             raise ZygoteError(answer.get("message", "the grading worker failed"))
-        return answer["results"], answer["status"]
+        self.serving = collect is not None
+        return answer["results"], answer["status"], answer.get("collected")
+
+    @property
+    def frame_limit(self) -> int:
+        """The largest answer taken from the zygote: its outputs are capped far below this."""
+        return 2 * int(self.limits.output) + (32 << 20)
+
+    def call(self, name: str, args: list, kwargs: dict, seconds: float) -> dict:
+        """Call the function ``name`` of the notebook being served, on plain ``args``."""
+        if not self.serving or not self.alive():
+            return {"error": {"type": "DeadKernelError",
+                              "message": "the notebook's process is no longer running"}}
+        message = {"op": "call", "name": name, "args": args, "kwargs": kwargs, "timeout": seconds}
+        try:
+            write_frame(self.process.stdin.fileno(), message)
+            return read_frame(self.process.stdout.fileno(), time.monotonic() + seconds + 15,
+                              self.frame_limit)
+        except Exception:
+            self.stop()
+            return {"timeout": seconds}
+
+    def end(self) -> None:
+        """The judge is done with the notebook being served: its processes end."""
+        if not self.serving:
+            return
+        self.serving = False
+        if not self.alive():
+            return
+        try:
+            write_frame(self.process.stdin.fileno(), {"op": "end"})
+            read_frame(self.process.stdout.fileno(), time.monotonic() + 30, 1 << 16)
+        except Exception:
+            self.stop()
 
 
 def dead_cell() -> dict:
@@ -407,6 +451,7 @@ class FastGrader:
                 if isinstance(pp, uses_gradebook):
                     pp.preprocess = self._locked(pp.preprocess)
         self.zygote = zygote or Zygote(settings.preload, settings.limits, settings.sandboxed)
+        self.judges: dict[tuple[str, int], Judge | None] = {}
 
     def warm_up(self) -> None:
         """Compile the feedback page's templates before the first submission needs them."""
@@ -513,10 +558,50 @@ class FastGrader:
             if cell.cell_type == "code":
                 cell.outputs = []
                 cell.execution_count = None
-        results, _ = self.zygote.run([cell.source for cell in code], files)
-        for cell, result in zip(code, results, strict=True):
+        results, _, _ = self.zygote.run([cell.source for cell in code], files)
+        self._record(code, results)
+        nb.metadata["language_info"] = copy.deepcopy(self.zygote.language_info)
+
+    @staticmethod
+    def _record(cells, results) -> None:
+        for cell, result in zip(cells, results, strict=True):
             cell.outputs = [nbformat.from_dict(output) for output in result["outputs"]]
             cell.execution_count = result["execution_count"]
+
+    def judge_of(self, name: str) -> Judge | None:
+        """The judge of notebook ``name`` of this assignment (from ``source/``), or ``None``."""
+        path = Path(self.coursedir.format_path(self.coursedir.source_directory, ".",
+                                               self.settings.assignment)) / f"{name}.ipynb"
+        key = (str(path), path.stat().st_mtime_ns)
+        if key not in self.judges:
+            self.judges[key] = Judge.from_source(nbformat.read(path, as_version=4))
+        return self.judges[key]
+
+    def run_judged(self, nb, files: dict[str, bytes], judge: Judge) -> None:
+        """Run the learner's cells in the sandbox, then have the judge run every test cell here."""
+        for cell in nb.cells:
+            if cell.cell_type == "code":
+                cell.outputs = []
+                cell.execution_count = None
+        code = [cell for cell in nb.cells if cell.cell_type == "code"]
+        tests = [cell for cell in code if is_test_cell(cell)]
+        learner = [cell for cell in code if not is_test_cell(cell) and cell.source.strip()]
+        results, status, collected = self.zygote.run([cell.source for cell in learner], files,
+                                                     collect=judge.spec, around=judge.around)
+        try:
+            self._record(learner, results)
+            outputs = judge.run_tests(collected or {}, self.zygote.call, self.settings.limits.call)
+        finally:
+            self.zygote.end()
+        count = max([cell.execution_count or 0 for cell in learner], default=0)
+        for cell in tests:
+            grade_id = cell.metadata["nbgrader"]["grade_id"]
+            count += 1
+            cell.outputs = [nbformat.from_dict(o) for o in outputs.get(grade_id, [])]
+            cell.execution_count = count
+            for output in cell.outputs:
+                if output.output_type == "execute_result":
+                    output.execution_count = count
         nb.metadata["language_info"] = copy.deepcopy(self.zygote.language_info)
 
     def grade_notebook(self, learner: str, name: str, submitted: Path, dest: Path, files) -> None:
@@ -524,7 +609,11 @@ class FastGrader:
         output, _ = self.sanitizer.from_filename(str(submitted / f"{name}.ipynb"),
                                                  resources=copy.deepcopy(resources))
         nb = nbformat.reads(output, as_version=4)
-        self.run_cells(nb, files)
+        judge = self.judge_of(name)
+        if judge is None:
+            self.run_cells(nb, files)
+        else:
+            self.run_judged(nb, files, judge)
         nb, _ = self.Exporter.from_notebook_node(self.finisher, nb, resources=resources)
         path = dest / f"{name}.ipynb"
         path.write_text(nbformat.writes(nb), encoding="utf-8")

@@ -39,6 +39,8 @@ class Limits:
     """What one notebook may use while it is graded."""
 
     timeout: float = 30.0  #: wall-clock seconds per cell before it is interrupted
+    notebook: float = 600.0  #: wall-clock seconds per notebook, all its cells together
+    call: float = 10.0  #: wall-clock seconds per call of a learner's function by the judge
     cpu: int = 30  #: CPU seconds per cell
     memory: int = 2 << 30  #: bytes of address space of the process running the notebook
     output: int = 4 << 20  #: bytes of output per notebook; the rest is dropped
@@ -46,7 +48,7 @@ class Limits:
     files: int = 64 << 20  #: bytes of a submission's data files copied into the sandbox
 
     def for_child(self) -> dict:
-        keep = ("timeout", "cpu", "memory", "output")
+        keep = ("timeout", "notebook", "cpu", "memory", "output", "scratch")
         return {k: v for k, v in asdict(self).items() if k in keep}
 
 
@@ -107,6 +109,11 @@ def bwrap_command(bwrap: str, packages, limits: Limits, env: dict[str, str]) -> 
         "--uid", "65534", "--gid", "65534",
         "--die-with-parent",
         "--new-session",
+        # The zygote is the sandbox's first process (no other process of bwrap's is inside),
+        # and holds capabilities in the sandbox's own user namespace only, so that it can
+        # seal each notebook off in namespaces of its own (see ``autograder.zygote.seal``).
+        "--as-pid-1",
+        "--cap-add", "ALL",
         "--clearenv",
         "--proc", "/proc",
         "--dev", "/dev",

@@ -155,7 +155,7 @@ def _shortcuts() -> list[Callable]:
 
 
 @contextlib.contextmanager
-def _no_shortcuts() -> Iterator[None]:
+def no_shortcuts() -> Iterator[None]:
     """Switch off the course's reference functions, wherever the learner's code holds them."""
     saved = [(fn, fn.__code__) for fn in _shortcuts()]
     try:
@@ -228,13 +228,20 @@ def run_learner(fn: object, name: str, *args, seconds: float = 5.0) -> Call:
         return Call(problem=f"`{name}` is not a function: define it with `def {name}(...)`.")
     if name in _TIMED_OUT:  # it already ran out of time once: do not wait as long again
         seconds = min(seconds, BROKEN_SECONDS)
+    # At grading time ``fn`` stands for the learner's function, which the grader runs in a
+    # process of its own, under its own time limit and with the shortcuts switched off there.
+    remote = getattr(fn, "call_within", None)
     out = io.StringIO()
     try:
         with (warnings.catch_warnings(), contextlib.redirect_stdout(out),
-              contextlib.redirect_stderr(out), _no_shortcuts(), _time_limit(seconds)):
+              contextlib.redirect_stderr(out),
+              contextlib.nullcontext() if remote else no_shortcuts(),
+              contextlib.nullcontext() if remote else _time_limit(seconds)):
             warnings.simplefilter("ignore")
-            value = fn(*args)
-    except _TimeUp:
+            value = remote(seconds, *args) if remote else fn(*args)
+    except (TimeoutError, _TimeUp) as error:
+        if remote is None and not isinstance(error, _TimeUp):  # the learner's own TimeoutError
+            return Call(error=error, problem=f"`{name}` raised TimeoutError: {_short(error)}")
         _TIMED_OUT.add(name)
         return Call(problem=f"`{name}` did not finish within {seconds:g} "
                             f"second{'' if seconds == 1 else 's'}: "

@@ -4,6 +4,11 @@
 #     text_representation:
 #       extension: .py
 #       format_name: percent
+#   triad:
+#     collect:
+#       answers: data
+#       chain: data
+#       benefit_objective: data
 #   kernelspec:
 #     display_name: Python 3 (ipykernel)
 #     language: python

@@ -4,6 +4,17 @@
 #     text_representation:
 #       extension: .py
 #       format_name: percent
+#   triad:
+#     call_within: course.plan_checks:no_shortcuts
+#     collect:
+#       decisions: data
+#       find_orphans: function
+#       variant_path: data
+#       variant_weeks: data
+#       d_float: data
+#       program_spi: data
+#       program_cpi: data
+#       escalate: data
 #   kernelspec:
 #     display_name: Python 3 (ipykernel)
 #     language: python

@@ -4,6 +4,9 @@
 #     text_representation:
 #       extension: .py
 #       format_name: percent
+#   triad:
+#     collect:
+#       answers: data
 #   kernelspec:
 #     display_name: Python 3 (ipykernel)
 #     language: python

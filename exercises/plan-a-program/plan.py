@@ -4,6 +4,14 @@
 #     text_representation:
 #       extension: .py
 #       format_name: percent
+#   triad:
+#     call_within: course.plan_checks:no_shortcuts
+#     collect:
+#       schedule: function
+#       critical_path: function
+#       program_weeks: function
+#       serves: data
+#       orphan: data
 #   kernelspec:
 #     display_name: Python 3 (ipykernel)
 #     language: python

@@ -4,6 +4,13 @@
 #     text_representation:
 #       extension: .py
 #       format_name: percent
+#   triad:
+#     call_within: course.plan_checks:no_shortcuts
+#     collect:
+#       indicators: function
+#       rag: function
+#       program_rollup: function
+#       escalate: function
 #   kernelspec:
 #     display_name: Python 3 (ipykernel)
 #     language: python

@@ -4,6 +4,10 @@
 #     text_representation:
 #       extension: .py
 #       format_name: percent
+#   triad:
+#     collect:
+#       answers: data
+#       raci: data
 #   kernelspec:
 #     display_name: Python 3 (ipykernel)
 #     language: python
