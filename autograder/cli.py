@@ -42,6 +42,7 @@ def cmd_grade(args) -> int:
             executor=args.executor,
             sandbox=not args.no_sandbox,
             limits=limits,
+            feedback=args.feedback,
         )
     except SandboxUnavailable as error:
         print(f"triad grade: {error}", file=sys.stderr)
@@ -113,7 +114,7 @@ def cmd_report(args) -> int:
 def cmd_check(args) -> int:
     from .workspace import self_check
 
-    result = self_check(args.workspace, args.assignment)
+    result = self_check(args.workspace, args.assignment, answers=args.answers)
     print(result.summary())
     return 0 if result.outcome.status == "graded" else 1
 
@@ -206,6 +207,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--memory", type=int, default=2048, metavar="MIB",
         help="memory a notebook may use, in MiB (default: 2048)",
     )
+    p.add_argument(
+        "--feedback", choices=["hints", "answers"], default=None,
+        help="hints: say why a wrong answer does not fit, never name the right one (the "
+        "default, unless an assignment sets its own); answers: explain every item with its "
+        "right answer (release after the deadline)",
+    )
     p.set_defaults(func=cmd_grade)
 
     p = sub.add_parser("export", parents=[common], help="write all grades as CSV")
@@ -268,11 +275,14 @@ def build_parser() -> argparse.ArgumentParser:
         help="grade your own copy of an assignment and write its feedback page",
         description=(
             "Grade WORKSPACE/ASSIGNMENT/ exactly as an instructor would, print the score "
-            "with an explanation for each mistake, and write the feedback page to "
-            "WORKSPACE/feedback/ASSIGNMENT/."
+            "with a hint for each mistake, and write the feedback page to "
+            "WORKSPACE/feedback/ASSIGNMENT/. Hints never name the right answer; --answers "
+            "shows the full explanations, right answers included."
         ),
     )
     p.add_argument("assignment", metavar="ASSIGNMENT")
+    p.add_argument("--answers", action="store_true",
+                   help="explain every item with its right answer (the key)")
     p.set_defaults(func=cmd_check)
 
     p = sub.add_parser(

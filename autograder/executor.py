@@ -248,6 +248,7 @@ class Settings:
     sandboxed: bool = True
     limits: Limits = field(default_factory=Limits)
     preload: list[str] = field(default_factory=list)
+    feedback: str | None = None  #: ``hints`` or ``answers``; None: each notebook's own policy
 
 
 class SharedGradebook:
@@ -590,15 +591,19 @@ class FastGrader:
                                                      collect=judge.spec, around=judge.around)
         try:
             self._record(learner, results)
-            outputs = judge.run_tests(collected or {}, self.zygote.call, self.settings.limits.call)
+            runs = judge.run_tests(collected or {}, self.zygote.call, self.settings.limits.call,
+                                   self.settings.feedback)
         finally:
             self.zygote.end()
         count = max([cell.execution_count or 0 for cell in learner], default=0)
         for cell in tests:
             grade_id = cell.metadata["nbgrader"]["grade_id"]
             count += 1
-            cell.outputs = [nbformat.from_dict(o) for o in outputs.get(grade_id, [])]
+            run = runs.get(grade_id)
+            cell.outputs = [nbformat.from_dict(o) for o in (run.outputs if run else [])]
             cell.execution_count = count
+            if run and run.records:  # the instructor's view: feedback pages show no metadata
+                cell.metadata.setdefault("triad", {})["records"] = run.records
             for output in cell.outputs:
                 if output.output_type == "execute_result":
                     output.execution_count = count

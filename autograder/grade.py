@@ -120,6 +120,7 @@ def grade_assignment(
     executor: str = "fast",
     sandbox: bool = True,
     limits: Limits | None = None,
+    feedback: str | None = None,
 ) -> list[Outcome]:
     """Grade every submission of ``assignment`` (or only ``learners``).
 
@@ -133,7 +134,10 @@ def grade_assignment(
     the machine's cores), each with a warm worker that runs the learners' code
     in the sandbox of ``autograder.sandbox`` under ``limits``; ``sandbox=False``
     runs it without one (for trusted code only).  ``executor="stock"`` is
-    nbgrader's own ``autograde``: one fresh kernel per notebook, no sandbox.
+    nbgrader's own ``autograde``: one fresh kernel per notebook, no sandbox,
+    and the test cells run in the learner's kernel.  ``feedback`` is the
+    feedback policy (``hints`` or ``answers``, see ``course.feedback``; default:
+    each assignment's own, else ``hints``).
     """
     if executor not in EXECUTORS:
         raise ValueError(f"executor must be one of {', '.join(EXECUTORS)}, not {executor!r}")
@@ -150,7 +154,7 @@ def grade_assignment(
                     bar.update()
             else:
                 _grade_fast(classroom, assignment, learners, notebooks, outcomes, bar,
-                            jobs or default_jobs(), sandbox, limits or Limits())
+                            jobs or default_jobs(), sandbox, limits or Limits(), feedback)
         finally:
             order = {learner: i for i, learner in enumerate(learners)}
             outcomes.sort(key=lambda o: order.get(o.learner, len(order)))
@@ -164,7 +168,8 @@ def require_sandbox() -> None:
         raise SandboxUnavailable(INSTALL_HINT)
 
 
-def _grade_fast(classroom, assignment, learners, notebooks, outcomes, bar, jobs, sandbox, limits):
+def _grade_fast(classroom, assignment, learners, notebooks, outcomes, bar, jobs, sandbox, limits,
+                feedback=None):
     if not learners:
         return
     source = classroom.folder("source", assignment)
@@ -176,6 +181,7 @@ def _grade_fast(classroom, assignment, learners, notebooks, outcomes, bar, jobs,
         sandboxed=sandbox,
         limits=limits,
         preload=notebook_imports(sorted(source.glob("*.ipynb"))),
+        feedback=feedback,
     )
 
     log = classroom.root / "autograded" / f"{assignment}-errors.log"

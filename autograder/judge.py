@@ -28,6 +28,7 @@ import builtins
 import contextlib
 import copy
 import io
+import os
 import traceback
 import types
 import warnings
@@ -38,6 +39,9 @@ from nbformat import NotebookNode
 from .plain import decode, encode, is_missing
 
 KINDS = ("data", "function")
+#: How much feedback says of a mistake; the policy reaches the checks in this variable.
+FEEDBACK_POLICIES = ("hints", "answers")
+FEEDBACK_VARIABLE = "TRIAD_FEEDBACK"
 
 
 def declared(nb: NotebookNode) -> dict[str, str] | None:
@@ -147,12 +151,22 @@ def _no_display(*objects, **kwargs) -> None:
     """``display`` in the judge's namespace: set-up cells show nothing here."""
 
 
-def run_source(source: str, namespace: dict, name: str) -> tuple[list[dict], BaseException | None]:
+@dataclass
+class CellRun:
+    """What one cell run by the judge gave: nbformat outputs, its error, its checks' records."""
+
+    outputs: list[dict]
+    error: BaseException | None = None
+    records: list[dict] = field(default_factory=list)
+
+
+def run_source(source: str, namespace: dict, name: str) -> CellRun:
     """Run ``source`` as IPython would (the last expression is the cell's result).
 
-    Returns the cell's outputs in nbformat form (stdout, stderr, result, error)
-    and the error it raised, if any.  Warnings are not shown: in a test cell
-    nbgrader would count one on stderr as a failure.
+    Returns the cell's outputs in nbformat form (stdout, stderr, result, error),
+    the error it raised, if any, and the records of the check whose result the
+    cell shows (see ``course.feedback.Score``).  Warnings are not shown: in a
+    test cell nbgrader would count one on stderr as a failure.
     """
     outputs: list[dict] = []
     out, err = io.StringIO(), io.StringIO()
@@ -184,7 +198,11 @@ def run_source(source: str, namespace: dict, name: str) -> tuple[list[dict], Bas
     elif result is not None:
         outputs.append({"output_type": "execute_result", "execution_count": None,
                         "metadata": {}, "data": {"text/plain": repr(result)}})
-    return outputs, error
+    records = []
+    for record in getattr(result, "records", ()) or ():
+        with contextlib.suppress(Exception):
+            records.append(record.as_dict())
+    return CellRun(outputs, error, records)
 
 
 def _copy_value(value: object) -> object:
@@ -202,6 +220,7 @@ class Judge:
 
     spec: dict[str, str]
     around: str | None  # ``module:name`` of the context each learner function is called in
+    feedback: str | None  # the notebook's own feedback policy, if it sets one
     setup: list[str]
     tests: dict[str, str]  # grade id -> source, in notebook order
     _base: dict | None = field(default=None, repr=False)
@@ -221,15 +240,18 @@ class Judge:
                 setup.append(cell.source)
             elif kind == "test":
                 tests[cell.metadata["nbgrader"]["grade_id"]] = cell.source
-        around = (nb.metadata.get("triad") or {}).get("call_within")
-        return cls(spec, str(around) if around else None, setup, tests)
+        meta = nb.metadata.get("triad") or {}
+        around, feedback = meta.get("call_within"), meta.get("feedback")
+        if feedback is not None and feedback not in FEEDBACK_POLICIES:
+            raise ValueError(f"triad.feedback must be one of {', '.join(FEEDBACK_POLICIES)}")
+        return cls(spec, str(around) if around else None, feedback, setup, tests)
 
     def base_namespace(self) -> dict:
         """The namespace the set-up cells leave, built once and copied for each submission."""
         if self._base is None:
             namespace = {"__name__": "__main__", "__builtins__": builtins, "display": _no_display}
             for index, source in enumerate(self.setup):
-                run_source(source, namespace, f"<setup {index}>")
+                run_source(source, namespace, f"<setup {index}>")  # what it shows is not needed
             self._base = namespace
         return {name: _copy_value(value) for name, value in self._base.items()}
 
@@ -246,8 +268,22 @@ class Judge:
                 namespace[name] = decode(data)
         return namespace
 
-    def run_tests(self, collected: dict, caller, seconds: float) -> dict[str, list[dict]]:
-        """Every test cell's outputs, by grade id."""
+    def run_tests(self, collected: dict, caller, seconds: float,
+                  feedback: str | None = None) -> dict[str, CellRun]:
+        """Run every test cell; what each gave, by grade id.
+
+        ``feedback`` is the feedback policy for this run (``hints`` or
+        ``answers``, see ``course.feedback``); without one the notebook's own
+        (``triad: {feedback: ...}``) holds, else ``hints``.
+        """
         namespace = self.namespace(collected, caller, seconds)
-        return {grade_id: run_source(source, namespace, f"<test {grade_id}>")[0]
-                for grade_id, source in self.tests.items()}
+        previous = os.environ.get(FEEDBACK_VARIABLE)
+        os.environ[FEEDBACK_VARIABLE] = feedback or self.feedback or "hints"
+        try:
+            return {grade_id: run_source(source, namespace, f"<test {grade_id}>")
+                    for grade_id, source in self.tests.items()}
+        finally:
+            if previous is None:
+                os.environ.pop(FEEDBACK_VARIABLE, None)
+            else:
+                os.environ[FEEDBACK_VARIABLE] = previous

@@ -280,7 +280,12 @@ def build_report(classroom: Classroom, assignment: str) -> Report:
 
 
 def _item_statistics(classroom, assignment, notebooks, keys, learners):
-    """Per-statement shares and the most common wrong answers, from the autograded outputs."""
+    """Per-statement shares and the most common wrong answers, from the autograded notebooks.
+
+    The judge leaves the records of every item it marked in its test cell's
+    metadata; for a cell without them (graded by nbgrader's own executor) the
+    sentences it printed are read instead.
+    """
     items: dict[str, ItemStats] = {}
     for key in keys.values():
         for item, (label, why) in key.items():
@@ -293,6 +298,18 @@ def _item_statistics(classroom, assignment, notebooks, keys, learners):
             nb = _read(classroom.folder("autograded", assignment, learner) / f"{name}.ipynb")
             for cell in _grade_cells(nb) if nb else []:
                 grade_id = cell.metadata["nbgrader"].get("grade_id")
+                records = cell.metadata.get("triad", {}).get("records")
+                if records:  # the judge's records of each item: nothing to read from the text
+                    for record in records:
+                        item = str(record["item"])
+                        items.setdefault(item, ItemStats(item, str(record.get("answer") or ""),
+                                                         str(record.get("explanation", ""))))
+                        checked_here.add(item)
+                        if record["verdict"] == "blank":
+                            wrong_here[item] = NO_LABEL
+                        elif record["verdict"] != "right":
+                            wrong_here[item] = str(record["given"])
+                    continue
                 text, error = _output_text(cell)
                 lines = text.splitlines()
                 key = keys.get((name, grade_id), {})

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import os
 import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -10,14 +12,26 @@ import nbformat
 
 from .build import assignment_ids, build_lessons, release
 from .classroom import Classroom
-from .grade import Outcome, grade_one, notebook_names
+from .grade import Outcome, grade_assignment, notebook_names
+from .sandbox import find_bwrap
 
 LEARNER = "me"
 
 
 def workspace_classroom(workspace: Path) -> Classroom:
-    """The private course root behind a workspace (``workspace/.grading``)."""
-    return Classroom(Path(workspace) / ".grading")
+    """The private course root behind a workspace, outside it: solutions and tests live there.
+
+    It is ``$XDG_CACHE_HOME/triad/check/<workspace>`` (``~/.cache/...`` by
+    default), readable by its owner only, so neither the workspace nor anything
+    a learner shares from it carries the source notebooks.
+    """
+    workspace = Path(workspace).resolve()
+    cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    digest = hashlib.sha256(str(workspace).encode()).hexdigest()[:16]
+    root = cache / "triad" / "check" / f"{workspace.name}-{digest}"
+    root.mkdir(parents=True, exist_ok=True)
+    os.chmod(root, 0o700)
+    return Classroom(root)
 
 
 def prepare_workspace(workspace: Path, assignments: list[str] | None = None) -> list[Path]:
@@ -78,8 +92,14 @@ def _test_cell_text(notebook: Path) -> dict[str, str]:
     return texts
 
 
-def self_check(workspace: Path, assignment: str) -> SelfCheck:
-    """Grade ``workspace/<assignment>/`` as the instructor would and return score and feedback."""
+def self_check(workspace: Path, assignment: str, *, answers: bool = False) -> SelfCheck:
+    """Grade ``workspace/<assignment>/`` as the instructor would and return score and feedback.
+
+    The grader and its judge are the instructor's (inside the sandbox when
+    bubblewrap is installed; it is the learner's own code on their own
+    machine otherwise).  Feedback gives hints; ``answers`` explains every item
+    with its right answer.
+    """
     workspace = Path(workspace)
     classroom = workspace_classroom(workspace)
     release(classroom, [assignment])
@@ -91,7 +111,9 @@ def self_check(workspace: Path, assignment: str) -> SelfCheck:
         shutil.rmtree(submitted)
     shutil.copytree(mine, submitted, ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
     notebooks = notebook_names(classroom, assignment)
-    outcome = grade_one(classroom, assignment, LEARNER, notebooks)
+    (outcome,) = grade_assignment(classroom, assignment, [LEARNER], progress=False,
+                                  sandbox=find_bwrap() is not None,
+                                  feedback="answers" if answers else "hints")
     check = SelfCheck(outcome)
     if outcome.status != "graded":
         return check

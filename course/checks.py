@@ -18,6 +18,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
+from course.feedback import Score, score_key
+
 CLASSES = ("project", "program", "product")
 
 
@@ -88,25 +90,38 @@ def check_examples(answers: object, examples: Mapping[str, tuple[str, str]]) -> 
         assert plain.get(key) == label, f"{key}: {why}"
 
 
-def score_labels(answers: object, key: Mapping[str, tuple[str, str]]) -> int:
-    """Count the correct labels, print why each wrong one is wrong, return the count.
+#: Why a label does not fit, shown for a wrong label instead of naming the right one.
+LABEL_HINTS = {
+    "project": "Project work delivers a defined result within an agreed time and budget and "
+               "then ends: does this responsibility really end with one delivery?",
+    "program": "Program work coordinates several interdependent projects towards shared "
+               "benefits: does this responsibility really reach across several projects?",
+    "product": "Product work decides what is offered to users or a market, and why, over the "
+               "product's whole life: is this responsibility really that decision?",
+}
 
-    ``key`` maps each id to ``(label, one-sentence explanation)``.  Only the
-    explanations of the learner's own mistakes are printed; the correct label
-    of an item is never printed on its own.
+#: Why a layer of the benefit chain does not fit.
+LAYER_HINTS = {
+    "output": "An output is something a project delivers: is this item delivered?",
+    "capability": "A capability is what the organisation can newly do with outputs: is this "
+                  "an ability?",
+    "outcome": "An outcome is a change in how things are done once a capability is used: is "
+               "this such a change?",
+    "benefit": "A benefit is a measurable improvement that someone values, tied to an "
+               "objective: is this measured as an improvement?",
+}
+
+
+def score_labels(answers: object, key: Mapping[str, tuple[str, str]], hints=None) -> Score:
+    """Count the correct labels, say why each wrong one is wrong, return the count.
+
+    ``key`` maps each id to ``(label, one-sentence explanation)``.  What is
+    said of a mistake follows the feedback policy (``course.feedback``): by
+    default the right label is never named.
     """
     plain = plain_answers(answers)
     if plain is None:
         print("`answers` is not a dict, so no statement could be marked.")
-        return 0
-    correct = 0
-    for item, (label, why) in key.items():
-        given = plain.get(item)
-        if given == label:
-            correct += 1
-        elif not given:
-            print(f"{item}: no label given. {why}")
-        else:
-            print(f"{item}: not {given}. {why}")
-    print(f"{correct} of {len(key)} statements labelled correctly.")
-    return correct
+        return Score(0)
+    return score_key(plain, key, hints={**LABEL_HINTS, **LAYER_HINTS} if hints is None else hints,
+                     summary="{correct} of {total} statements labelled correctly.")

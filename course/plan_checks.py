@@ -39,6 +39,7 @@ import pandas as pd
 import course.health
 import course.planning
 import course.scenarios
+from course.feedback import Record, Score, mistake, score_key
 
 
 def _pristine(module, names: tuple[str, ...]):
@@ -613,7 +614,8 @@ def graded(score: Callable[..., int]) -> Callable[..., int]:
         try:
             with warnings.catch_warnings(), contextlib.redirect_stderr(io.StringIO()):
                 warnings.simplefilter("ignore")
-                return int(score(*args, **kwargs))
+                points = score(*args, **kwargs)
+                return points if isinstance(points, Score) else int(points)
         except Exception as error:  # never let a graded cell fail with a traceback
             print(f"This part could not be checked ({type(error).__name__}: {_short(error)}); "
                   f"ask your teacher to look at it.")
@@ -701,22 +703,16 @@ def score_serves(serves: object, orphan: object,
     if plain is None:
         print("`serves` is not a dict, so no project could be marked.")
         plain = {}
-    for pid, (goal, why) in key.items():
-        if pid not in plain:
-            print(f"{pid}: missing from `serves`.")
-        elif plain[pid] == goal:
-            points += 1
-        elif plain[pid] is None:
-            print(f"{pid}: not None, it serves an objective. {why}")
-        else:
-            print(f"{pid}: not {plain[pid]}. {why}")
+    records = list(score_key(plain, key, none_is_an_answer=True).records)
+    points = sum(int(record.points) for record in records)
     name, why = orphan_key
     given = plain_id(orphan)
     if given == name:
         points += orphan_points
-    elif given is None:
-        print("orphan: no project id given.")
+        records.append(Record("orphan", given, "right", orphan_points, orphan_points, why))
     else:
-        print(f"orphan: not {given}. {why}")
+        print(mistake("orphan", given, why))
+        records.append(Record("orphan", given, "wrong" if given else "blank", 0, orphan_points,
+                              why))
     print(f"Benefits map: {points} of {len(key) + orphan_points} points.")
-    return points
+    return Score(points, records)

@@ -22,6 +22,7 @@ from importlib import resources
 import pandas as pd
 
 from .checks import _sample, check_format, normalise_label
+from .feedback import Score, mistake, reveal_answers, score_key
 
 #: The roles a learner may name, in their normalised spelling.
 ROLES = (
@@ -128,27 +129,35 @@ def check_roles(answers: object, ids: Iterable[str], roles: Iterable[str] = ROLE
     check_format(answers if plain is None else plain, ids, labels=roles)
 
 
-def score_roles(answers: object, key: Mapping[str, tuple[str, str]]) -> int:
+#: Why a role does not fit, shown for a wrong role instead of naming the right one.
+ROLE_HINTS = {
+    "project manager": "The project manager runs one project's delivery within its agreed "
+                       "limits: does this decision stay inside one project?",
+    "program manager": "The program manager coordinates the projects of a program and "
+                       "recommends to the sponsor: is this about coordinating across projects?",
+    "product manager": "The product manager decides what the product should become for its "
+                       "market, and why: is this that long-range choice?",
+    "product owner": "The product owner orders one team's backlog for value: is this about "
+                     "what that team builds next?",
+    "scrum master": "The scrum master helps the team work well with Scrum and removes "
+                    "impediments: is this about how the team works rather than what it builds?",
+    "sponsor": "The sponsor owns the business case and takes the decisions beyond the "
+               "program's authority: does this need that authority?",
+    "change manager": "The change manager prepares the people affected to adopt the new way "
+                      "of working: is this about adoption?",
+}
+def score_roles(answers: object, key: Mapping[str, tuple[str, str]]) -> Score:
     """One point per decision given to the right role; explains each mistake.
 
-    ``key`` maps an id to ``(role, one-sentence explanation)``.  Only the
-    explanations of the learner's own mistakes are printed.
+    ``key`` maps an id to ``(role, one-sentence explanation)``.  What is said of
+    a mistake follows the feedback policy (``course.feedback``).
     """
     plain = plain_roles(answers)
     if plain is None:
         print("The answers are not a dict, so no decision could be marked.")
-        return 0
-    correct = 0
-    for item, (role, why) in key.items():
-        given = plain.get(item)
-        if given == role:
-            correct += 1
-        elif not given:
-            print(f"{item}: no role given. {why}")
-        else:
-            print(f"{item}: not the {given}. {why}")
-    print(f"{correct} of {len(key)} decisions given to the right role.")
-    return correct
+        return Score(0)
+    return score_key(plain, key, hints=ROLE_HINTS, article="the",
+                     summary="{correct} of {total} decisions given to the right role.")
 
 
 # --------------------------------------------------------------------------- RACI
@@ -301,13 +310,15 @@ def score_accountable(table: object, key: Mapping[str, tuple[str, str]]) -> int:
         if chosen.get(activity) == role:
             correct += 1
         elif activity not in plain:
-            print(f"{activity}: the row is missing. {why}")
+            print(f"{activity}: the row is missing." + (f" {why}" if reveal_answers() else ""))
         elif len(holders) > 1:
-            print(f"{activity}: {len(holders)} roles are Accountable; only one can be. {why}")
+            print(f"{activity}: {len(holders)} roles are Accountable; only one can be."
+                  + (f" {why}" if reveal_answers() else ""))
         elif not holders:
-            print(f"{activity}: nobody is Accountable. {why}")
+            print(f"{activity}: nobody is Accountable." + (f" {why}" if reveal_answers() else ""))
         else:
-            print(f"{activity}: not the {holders[0]}. {why}")
+            print(mistake(activity, holders[0], why, ROLE_HINTS.get(holders[0], ""),
+                          article="the"))
     print(f"{correct} of {len(key)} activities have the right Accountable role.")
     return correct
 
@@ -379,16 +390,8 @@ def score_links(links: object, key: Mapping[str, tuple[str | None, str]], *, nou
     if plain is None:
         print(f"The links of the {noun} are not a dict, so none could be marked.")
         return 0
-    correct = 0
-    for source, (target, why) in key.items():
-        if source not in plain or plain[source] == "":
-            print(f"{source}: no link given. {why}")
-        elif plain[source] == target:
-            correct += 1
-        else:
-            print(f"{source}: not {plain[source] or 'None'}. {why}")
-    print(f"{correct} of {len(key)} {noun} linked correctly.")
-    return correct
+    return score_key(plain, key, none_is_an_answer=True,
+                     summary="{correct} of {total} " + noun + " linked correctly.")
 
 
 def random_register(projects: pd.DataFrame, seed: int) -> pd.DataFrame:
@@ -478,7 +481,7 @@ def score_number(value: object, expected: float, *, name: str, why: str,
     value = float(value)
     if math.isfinite(value) and abs(value - expected) <= tolerance:
         return 1
-    print(f"`{name}` is {value:.3g}, which is not right. {why}")
+    print(f"`{name}` is {value:.3g}, which is not right." + (f" {why}" if reveal_answers() else ""))
     return 0
 
 
@@ -492,5 +495,5 @@ def score_id_list(value: object, expected: list[str], *, name: str, why: str,
     right = given == expected if ordered else sorted(given, key=str) == sorted(expected)
     if right:
         return 1
-    print(f"`{name}` is not right. {why}")
+    print(f"`{name}` is not right." + (f" {why}" if reveal_answers() else ""))
     return 0

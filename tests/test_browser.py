@@ -71,8 +71,11 @@ def free_port() -> int:
 def solved(workspace: Path) -> nbformat.NotebookNode:
     """The learner's notebook with the answer cell filled in from the instructor's solution."""
     mine = nbformat.read(workspace / ASSIGNMENT / "classify.ipynb", as_version=4)
+    from autograder.workspace import workspace_classroom
+
     source = nbformat.read(
-        workspace / ".grading" / "source" / ASSIGNMENT / "classify.ipynb", as_version=4
+        workspace_classroom(workspace).folder("source", ASSIGNMENT) / "classify.ipynb",
+        as_version=4,
     )
     answer = next(c for c in source.cells if c.metadata.get("nbgrader", {}).get("solution"))
     grade_id = answer.metadata["nbgrader"]["grade_id"]

@@ -97,16 +97,23 @@ def test_triad_grade_command_reports_broken_ones_and_exits_3(classroom):
 
 
 def test_learner_self_check_grades_the_workspace_copy(tmp_path):
-    from autograder.workspace import prepare_workspace, self_check
+    from autograder.workspace import prepare_workspace, self_check, workspace_classroom
 
     a = "classify-responsibilities"
     prepare_workspace(tmp_path, [a])
     assert (tmp_path / "lessons").is_dir() and (tmp_path / a / "classify.ipynb").exists()
     blank = self_check(tmp_path, a)
     assert blank.outcome.score == 0
-    assert "no label given" in blank.summary()
+    assert "R07: not answered." in blank.summary()
+    assert "product work" not in blank.summary(), "hints never give the key away"
+    assert "product work" in self_check(tmp_path, a, answers=True).summary()
+    # nothing of the instructor's version is in the workspace
+    found = [p for p in tmp_path.rglob("*") if p.is_file()
+             and "BEGIN HIDDEN TESTS" in p.read_text(errors="replace")]
+    assert not found
     # the learner solves it: copy the instructor's version over the workspace copy
-    shutil.copy(tmp_path / ".grading" / "source" / a / "classify.ipynb", tmp_path / a)
+    source = workspace_classroom(tmp_path).folder("source", a)
+    shutil.copy(source / "classify.ipynb", tmp_path / a)
     solved = self_check(tmp_path, a)
     assert solved.outcome.score == solved.outcome.max_score == 31
     assert solved.feedback and solved.feedback[0].exists()

@@ -67,13 +67,24 @@ def test_check_roles_accepts_loose_spellings_and_names_what_is_wrong():
         rc.check_roles("sponsor", KEY)
 
 
-def test_score_roles_counts_and_explains_only_mistakes(capsys):
+def test_score_roles_counts_and_explains_only_mistakes(capsys, monkeypatch):
+    monkeypatch.setenv("TRIAD_FEEDBACK", "answers")
     earned = rc.score_roles({"S01": "SPONSOR", "S02": "project manager"}, KEY)
     out = capsys.readouterr().out
     assert earned == 1
     assert "S02: not the project manager. Dependencies" in out
-    assert "S03: no role given. The backlog" in out
+    assert "S03: not answered. The backlog" in out
     assert "S01" not in out and "1 of 3 decisions given to the right role" in out
+    assert [r.verdict for r in earned.records] == ["right", "wrong", "blank"]
+
+
+def test_by_default_a_mistake_gets_a_hint_and_never_the_key(capsys):
+    earned = rc.score_roles({"S01": "SPONSOR", "S02": "project manager"}, KEY)
+    out = capsys.readouterr().out
+    assert earned == 1
+    assert f"S02: not the project manager. {rc.ROLE_HINTS['project manager']}" in out
+    assert "S03: not answered.\n" in out
+    assert "Dependencies" not in out and "The backlog" not in out
 
 
 def test_score_roles_gives_nothing_to_cheats_and_never_raises(capsys):
@@ -195,11 +206,12 @@ def test_check_links_wants_every_source_linked_to_a_known_target():
         rc.check_links([("P1", "B1")], ["P1"], ["B1"], name="chain")
 
 
-def test_score_links_tells_no_answer_from_none(capsys):
+def test_score_links_tells_no_answer_from_none(capsys, monkeypatch):
+    monkeypatch.setenv("TRIAD_FEEDBACK", "answers")
     assert rc.score_links({"P1": "B1", "P2": None}, CHAIN_KEY, noun="projects") == 2
     assert rc.score_links({"P1": "", "P2": ""}, CHAIN_KEY, noun="projects") == 0
     out = capsys.readouterr().out
-    assert "P2: no link given. P2 is the orphan." in out
+    assert "P2: not answered. P2 is the orphan." in out
     assert rc.score_links({"P1": "B2", "P2": "B1"}, CHAIN_KEY, noun="projects") == 0
     out = capsys.readouterr().out
     assert "P1: not B2" in out and "P2: not B1" in out and "0 of 2 projects" in out
@@ -251,7 +263,8 @@ def test_score_orphan_finder_tries_each_case_and_survives_errors(capsys):
     assert rc.score_orphan_finder(orphans, cases) == 2
 
 
-def test_score_number_and_score_id_list(capsys):
+def test_score_number_and_score_id_list(capsys, monkeypatch):
+    monkeypatch.setenv("TRIAD_FEEDBACK", "answers")
     assert rc.score_number(0.94, 0.9356, name="spi", why="EV / PV.") == 1
     assert rc.score_number(np.float64(0.9356), 0.9356, name="spi", why="") == 1
     assert rc.score_number(50, 50, name="weeks", why="", tolerance=0) == 1

@@ -154,7 +154,7 @@ def test_feedback_explains_only_the_learners_own_mistakes(graded):
     no_r = feedback(classroom, "sponsor-everywhere")
     assert "T5: nobody is Responsible" in no_r
     half = feedback(classroom, "half-done")
-    assert "T5: the row is missing" in half and "S09: no role given" in half
+    assert "T5: the row is missing" in half and "S09: not answered." in half
     for learner in ["solution", "blank", *CASES]:
         text = feedback(classroom, learner)
         assert "ROLE_KEY" not in text and "RACI_KEY" not in text
