@@ -57,7 +57,8 @@ def cmd_grade(args) -> int:
     broken = [o for o in outcomes if o.status != "graded"]
     for outcome in outcomes:
         if outcome.status == "graded":
-            print(f"{outcome.learner:<24} {outcome.score:>6g} / {outcome.max_score:g}")
+            note = f"  ({outcome.message})" if outcome.message else ""
+            print(f"{outcome.learner:<24} {outcome.score:>6g} / {outcome.max_score:g}{note}")
         else:
             print(f"{outcome.learner:<24} NOT GRADED: {outcome.message}")
     print(

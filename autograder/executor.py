@@ -39,6 +39,7 @@ from pathlib import Path
 
 import nbformat
 
+from .files import copy_regular_files, regular_files, skipped_message
 from .sandbox import Limits, SandboxUnavailable, check_bwrap, find_bwrap, zygote_command
 from .zygote import read_frame, write_frame
 
@@ -407,6 +408,7 @@ class FastGrader:
                 if isinstance(pp, uses_gradebook):
                     pp.preprocess = self._locked(pp.preprocess)
         self.zygote = zygote or Zygote(settings.preload, settings.limits, settings.sandboxed)
+        self.skipped_links: list[str] = []  # the symbolic links of the submission being graded
 
     def warm_up(self) -> None:
         """Compile the feedback page's templates before the first submission needs them."""
@@ -448,10 +450,8 @@ class FastGrader:
             },
         }
 
-    def _files(self, folder: Path) -> list[Path]:
-        from nbgrader.utils import find_all_files
-
-        return [Path(p) for p in find_all_files(str(folder), self.coursedir.ignore + ["*.ipynb"])]
+    def _ignore(self) -> list[str]:
+        return self.coursedir.ignore + ["*.ipynb"]
 
     def prepare(self, learner: str) -> tuple[Path, Path, list[str]]:
         """``Autograde.init_assignment``: gradebook rows, fresh autograded folder, data files."""
@@ -483,27 +483,19 @@ class FastGrader:
         if dest.exists():
             _rmtree(dest)
         dest.mkdir(parents=True)
-        for path in self._files(submitted):
-            target = dest / path.relative_to(submitted)
-            target.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy(path, target)
-        for path in self._files(source):
-            target = dest / path.relative_to(source)
-            target.parent.mkdir(parents=True, exist_ok=True)
-            if target.exists():
-                target.unlink()
-            shutil.copy(path, target)
+        self.skipped_links = copy_regular_files(submitted, dest, self._ignore())
+        copy_regular_files(source, dest, self._ignore())
         return submitted, dest, present
 
     def data_files(self, dest: Path) -> dict[str, bytes]:
         """The files (not notebooks) the learner's code may read while it runs."""
         files, total = {}, 0
-        for path in self._files(dest):
-            size = path.stat().st_size
+        for name, handle in regular_files(dest, self._ignore()):
+            size = os.fstat(handle.fileno()).st_size
             if total + size > self.settings.limits.files:
                 continue
             total += size
-            files[str(path.relative_to(dest))] = path.read_bytes()
+            files[name] = handle.read()
         return files
 
     def run_cells(self, nb, files: dict[str, bytes]) -> None:
@@ -521,8 +513,10 @@ class FastGrader:
 
     def grade_notebook(self, learner: str, name: str, submitted: Path, dest: Path, files) -> None:
         resources = self.resources(learner, name)
-        output, _ = self.sanitizer.from_filename(str(submitted / f"{name}.ipynb"),
-                                                 resources=copy.deepcopy(resources))
+        notebook = submitted / f"{name}.ipynb"
+        if notebook.is_symlink():  # never read through a learner's link
+            raise OSError(f"{notebook.name} is a symbolic link, not a notebook: it was not read")
+        output, _ = self.sanitizer.from_filename(str(notebook), resources=copy.deepcopy(resources))
         nb = nbformat.reads(output, as_version=4)
         self.run_cells(nb, files)
         nb, _ = self.Exporter.from_notebook_node(self.finisher, nb, resources=resources)
@@ -537,10 +531,7 @@ class FastGrader:
             if out.exists():
                 _rmtree(out)
             out.mkdir(parents=True)
-            for path in self._files(dest):
-                target = out / path.relative_to(dest)
-                target.parent.mkdir(parents=True, exist_ok=True)
-                shutil.copy(path, target)
+            copy_regular_files(dest, out, self._ignore())
             for name in present:
                 html, _ = self.html.from_filename(str(dest / f"{name}.ipynb"),
                                                   resources=self.resources(learner, name))
@@ -577,6 +568,7 @@ class FastGrader:
             submission = gb.find_submission(a, learner)
             score, max_score = float(submission.score), float(submission.max_score)
         message = "" if feedback else "graded, but its feedback could not be generated"
+        message = "; ".join(filter(None, [message, skipped_message(self.skipped_links)]))
         return {"learner": learner, "status": "graded", "score": score,
                 "max_score": max_score, "message": message}  # fmt: skip
 

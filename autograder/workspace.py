@@ -10,6 +10,7 @@ import nbformat
 
 from .build import assignment_ids, build_lessons, release
 from .classroom import Classroom
+from .files import copy_regular_files, skipped_message
 from .grade import Outcome, grade_one, notebook_names
 
 LEARNER = "me"
@@ -52,6 +53,8 @@ class SelfCheck:
         if self.outcome.status != "graded":
             return f"Could not grade your work: {self.outcome.message}"
         lines = [f"Score: {self.outcome.score:g} of {self.outcome.max_score:g}"]
+        if self.outcome.message:
+            lines.append(f"Note: {self.outcome.message}")
         if self.manual_points:
             lines[0] += f" ({self.manual_points:g} points are marked by hand by your instructor)"
         for name, score, max_score, text in self.parts:
@@ -89,9 +92,10 @@ def self_check(workspace: Path, assignment: str) -> SelfCheck:
     submitted = classroom.folder("submitted", assignment, LEARNER)
     if submitted.exists():
         shutil.rmtree(submitted)
-    shutil.copytree(mine, submitted, ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
+    links = copy_regular_files(mine, submitted, [".ipynb_checkpoints"])
     notebooks = notebook_names(classroom, assignment)
     outcome = grade_one(classroom, assignment, LEARNER, notebooks)
+    outcome.message = "; ".join(filter(None, [outcome.message, skipped_message(links)]))
     check = SelfCheck(outcome)
     if outcome.status != "graded":
         return check
