@@ -89,6 +89,7 @@ class Zygote:
         self.limits = limits
         self.sandboxed = sandboxed
         self.process: subprocess.Popen | None = None
+        self.scratch: str | None = None  # the unsandboxed zygote's working folders, removed by stop
         self.language_info: dict = {}
         self.log = tempfile.TemporaryFile()
 
@@ -109,7 +110,8 @@ class Zygote:
             start_new_session=True,
             bufsize=0,
         )
-        scratch = "/tmp/work" if self.sandboxed else None
+        self.scratch = None if self.sandboxed else tempfile.mkdtemp(prefix="triad-scratch-")
+        scratch = "/tmp/work" if self.sandboxed else self.scratch
         write_frame(self.process.stdin.fileno(), {"preload": self.preload, "scratch": scratch})
 
     def wait_ready(self) -> None:
@@ -153,6 +155,9 @@ class Zygote:
             with contextlib.suppress(OSError):
                 stream.close()
         self.process = None
+        if self.scratch:
+            shutil.rmtree(self.scratch, ignore_errors=True)
+            self.scratch = None
 
     def run(self, cells: list[str], files: dict[str, bytes]) -> tuple[list[dict], str]:
         """Run ``cells`` in a fresh process with ``files`` in its working folder.
