@@ -58,7 +58,8 @@ def cmd_grade(args) -> int:
     broken = [o for o in outcomes if o.status != "graded"]
     for outcome in outcomes:
         if outcome.status == "graded":
-            print(f"{outcome.learner:<24} {outcome.score:>6g} / {outcome.max_score:g}")
+            note = f"  ({outcome.message})" if outcome.message else ""
+            print(f"{outcome.learner:<24} {outcome.score:>6g} / {outcome.max_score:g}{note}")
         else:
             print(f"{outcome.learner:<24} NOT GRADED: {outcome.message}")
     print(
@@ -88,10 +89,16 @@ def cmd_distribute(args) -> int:
 
 def cmd_collect(args) -> int:
     from .exchange import collect
+    from .files import skipped_message
 
-    learners = collect(_classroom(args), args.assignment, args.exchange)
+    collected = collect(_classroom(args), args.assignment, args.exchange)
+    learners = collected.learners
     print(f"collected {len(learners)} submissions of {args.assignment}: {', '.join(learners)}")
-    return 0
+    for learner, links in collected.skipped.items():
+        print(f"triad collect: {learner}: {skipped_message(links)}", file=sys.stderr)
+    for folder, why in collected.refused.items():
+        print(f"triad collect: REFUSED {folder}: {why}", file=sys.stderr)
+    return EXIT_SOME_BROKEN if collected.refused else 0
 
 
 def cmd_return(args) -> int:
@@ -257,6 +264,11 @@ def build_parser() -> argparse.ArgumentParser:
         "collect",
         parents=[exchange],
         help="copy every learner's newest submission from the exchange into submitted/",
+        description=(
+            "Copy every learner's newest submission from the exchange into submitted/. A "
+            "submission not made by the account it is named after is refused and named on "
+            "stderr (exit status 3); symbolic links in a submission are left out."
+        ),
     )
     p.add_argument("assignment", metavar="ASSIGNMENT")
     p.set_defaults(func=cmd_collect)

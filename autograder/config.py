@@ -23,6 +23,8 @@ def configure(c: Config, course_dir: Path | str, db_url: str | None = None) -> C
     c.CourseDirectory.course_id = COURSE_ID
     c.CourseDirectory.db_url = database_url(db_url) if db_url else sqlite_url(course_dir)
     c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", "feedback"]
+    # Collecting takes in only the submissions a learner's own account made.
+    c.ExchangeFactory.collect = "autograder.exchange.VettedCollect"
     # A learner's code gets 30 s per cell and its output is capped.
     c.Execute.timeout = 30
     c.Execute.interrupt_on_timeout = True

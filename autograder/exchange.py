@@ -12,7 +12,11 @@ On a shared machine (a JupyterHub for a cohort) nbgrader moves files through an
 
 ``distribute`` releases an assignment into it, ``collect`` copies the newest
 submission of every learner into ``COURSE_DIR/submitted/``, and ``give_back``
-releases the feedback pages made by ``triad grade``.  Learners use nbgrader's
+releases the feedback pages made by ``triad grade``.
+
+Any account may write into ``inbound/``, under any learner's name: ``collect``
+takes in only the folders made by the account they are named after (see
+``VettedCollect``).  Learners use nbgrader's
 own commands (``nbgrader fetch_assignment``, ``submit``, ``fetch_feedback``) or
 the Assignments panel of JupyterLab, configured by ``learner_config_text``.
 """
@@ -20,14 +24,21 @@ the Assignments panel of JupyterLab, configured by ``learner_config_text``.
 from __future__ import annotations
 
 import os
+import pwd
+import stat
+import tempfile
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from nbgrader.apps import NbGraderAPI
 from nbgrader.coursedir import CourseDirectory
+from nbgrader.exchange.default.collect import ExchangeCollect
+from nbgrader.utils import capture_log, temp_attrs
 
 from .build import nbgrader_errors, release
 from .classroom import Classroom
 from .config import COURSE_ID, nbgrader_config
+from .files import copy_regular_files, skipped_message
 
 #: nbgrader's own default exchange location.
 DEFAULT_EXCHANGE = "/srv/nbgrader/exchange"
@@ -70,13 +81,115 @@ def distribute(
     return Path(exchange).resolve() / COURSE_ID / "outbound" / assignment
 
 
-def collect(classroom: Classroom, assignment: str, exchange: Path | str) -> list[str]:
-    """Copy each learner's newest submission into ``submitted/``; return the learners."""
-    _check(
-        exchange_api(classroom, exchange).collect(assignment, update=True),
-        f"collecting {assignment} from {exchange}",
-    )
-    return classroom.submitters(assignment)
+def _account_name(uid: int) -> str:
+    try:
+        return pwd.getpwuid(uid).pw_name
+    except KeyError:
+        return f"uid {uid}"
+
+
+def not_made_by(folder: Path, account: str) -> str | None:
+    """Why the inbound ``folder`` was not handed in by the Unix ``account``, or ``None``.
+
+    The folder, and everything in it (links included, never followed), must be
+    owned by that account; an unknown account made none.
+    """
+    try:
+        uid = pwd.getpwnam(account).pw_uid
+    except KeyError:
+        return f"no account is named {account!r}"
+    try:
+        info = os.lstat(folder)
+    except OSError as error:
+        return f"it cannot be read: {error}"
+    if not stat.S_ISDIR(info.st_mode):
+        return "it is not a folder"
+    if info.st_uid != uid:
+        return f"it is owned by {_account_name(info.st_uid)}, not by {account}"
+    unreadable: list[OSError] = []
+    for parent, folders, files in os.walk(folder, onerror=unreadable.append):
+        for name in folders + files:
+            path = Path(parent, name)
+            try:
+                owner = os.lstat(path).st_uid
+            except OSError as error:
+                return f"it cannot be read: {error}"
+            if owner != uid:
+                rel = path.relative_to(folder)
+                return f"{rel} in it is owned by {_account_name(owner)}, not by {account}"
+    if unreadable:
+        return f"it cannot be read: {unreadable[0]}"
+    return None
+
+
+class VettedCollect(ExchangeCollect):
+    """nbgrader's collect, taking in only the submissions a learner's own account made.
+
+    nbgrader names an inbound folder after the learner the submitting account
+    says it is, and when the folder's owner is another account it only logs a
+    warning: any account could hand in work under a learner's name and replace
+    theirs.  Here a folder that is not wholly owned by the account it is named
+    after is refused (listed in ``refused``, never copied) and that learner's
+    own newest submission is collected instead.  The copy never follows a
+    symbolic link (the instructor's account could read through one what the
+    learner may not); the links left out are listed in ``skipped``.
+    ``ExchangeCollect.check_owner = False`` turns the ownership check off.
+    """
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.refused: dict[str, str] = {}  # inbound folder name -> why it was refused
+        self.skipped: dict[str, list[str]] = {}  # learner -> the symbolic links not copied
+
+    def _path_to_record(self, path):
+        record = super()._path_to_record(path)
+        why = not_made_by(Path(path), record["username"]) if self.check_owner else None
+        record["refused"] = why
+        if why:
+            self.refused[record["filename"]] = why
+            self.log.error("Refused %s: %s", record["filename"], why)
+        return record
+
+    def _sort_by_timestamp(self, records):
+        genuine = [record for record in records if not record["refused"]]
+        return super()._sort_by_timestamp(genuine or records)
+
+    def init_src(self):
+        super().init_src()
+        self.src_records = [record for record in self.src_records if not record["refused"]]
+
+    def do_copy(self, src, dest, log=None):
+        """nbgrader's copy (ignore, include and size limits), of a copy made without links."""
+        if self.get_size(src) > 1000 * self.coursedir.max_dir_size:
+            return super().do_copy(src, dest, log)  # refused by nbgrader, with its message
+        with tempfile.TemporaryDirectory(prefix="triad-collect-") as vetted:
+            links = copy_regular_files(src, vetted)
+            os.chmod(vetted, stat.S_IMODE(os.lstat(src).st_mode) & 0o777)
+            super().do_copy(vetted, dest, log)
+        if links:
+            learner = Path(dest).parent.name
+            self.skipped[learner] = links
+            self.log.warning("%s of %s: %s", learner, Path(src).name, skipped_message(links))
+
+
+@dataclass
+class Collected:
+    """What ``collect`` did: the learners with a submission, and what it would not take in."""
+
+    learners: list[str]
+    refused: dict[str, str] = field(default_factory=dict)  # inbound folder name -> why
+    skipped: dict[str, list[str]] = field(default_factory=dict)  # learner -> links left out
+
+
+def collect(classroom: Classroom, assignment: str, exchange: Path | str) -> Collected:
+    """Copy each learner's newest genuine submission into ``submitted/`` (see ``VettedCollect``)."""
+    api = exchange_api(classroom, exchange)
+    with temp_attrs(api.coursedir, assignment_id=assignment):  # as ``NbGraderAPI.collect``
+        app = VettedCollect(coursedir=api.coursedir, authenticator=api.authenticator, parent=api)
+        app.update = True
+        result = capture_log(app)
+    _check(result, f"collecting {assignment} from {exchange}")
+    return Collected(classroom.submitters(assignment), app.refused, app.skipped)
 
 
 def give_back(classroom: Classroom, assignment: str, exchange: Path | str) -> list[str]:

@@ -39,6 +39,7 @@ from pathlib import Path
 
 import nbformat
 
+from .files import copy_regular_files, regular_files, skipped_message
 from .judge import Judge, is_test_cell
 from .sandbox import Limits, SandboxUnavailable, check_bwrap, find_bwrap, zygote_command
 from .zygote import read_frame, write_frame
@@ -89,6 +90,7 @@ class Zygote:
         self.limits = limits
         self.sandboxed = sandboxed
         self.process: subprocess.Popen | None = None
+        self.scratch: str | None = None  # the unsandboxed zygote's working folders, removed by stop
         self.language_info: dict = {}
         self.serving = False  # a judged notebook's process is up, for calls of its functions
         self.log = tempfile.TemporaryFile()
@@ -110,7 +112,8 @@ class Zygote:
             start_new_session=True,
             bufsize=0,
         )
-        scratch = "/tmp/work" if self.sandboxed else None
+        self.scratch = None if self.sandboxed else tempfile.mkdtemp(prefix="triad-scratch-")
+        scratch = "/tmp/work" if self.sandboxed else self.scratch
         write_frame(self.process.stdin.fileno(), {"preload": self.preload, "scratch": scratch})
 
     def wait_ready(self) -> None:
@@ -155,6 +158,9 @@ class Zygote:
             with contextlib.suppress(OSError):
                 stream.close()
         self.process = None
+        if self.scratch:
+            shutil.rmtree(self.scratch, ignore_errors=True)
+            self.scratch = None
 
     def run(self, cells: list[str], files: dict[str, bytes], collect: dict[str, str] | None = None,
             around: str | None = None) -> tuple[list[dict], str, dict | None]:
@@ -453,6 +459,7 @@ class FastGrader:
                     pp.preprocess = self._locked(pp.preprocess)
         self.zygote = zygote or Zygote(settings.preload, settings.limits, settings.sandboxed)
         self.judges: dict[tuple[str, int], Judge | None] = {}
+        self.skipped_links: list[str] = []  # the symbolic links of the submission being graded
 
     def warm_up(self) -> None:
         """Compile the feedback page's templates before the first submission needs them."""
@@ -494,10 +501,8 @@ class FastGrader:
             },
         }
 
-    def _files(self, folder: Path) -> list[Path]:
-        from nbgrader.utils import find_all_files
-
-        return [Path(p) for p in find_all_files(str(folder), self.coursedir.ignore + ["*.ipynb"])]
+    def _ignore(self) -> list[str]:
+        return self.coursedir.ignore + ["*.ipynb"]
 
     def prepare(self, learner: str) -> tuple[Path, Path, list[str]]:
         """``Autograde.init_assignment``: gradebook rows, fresh autograded folder, data files."""
@@ -529,27 +534,19 @@ class FastGrader:
         if dest.exists():
             _rmtree(dest)
         dest.mkdir(parents=True)
-        for path in self._files(submitted):
-            target = dest / path.relative_to(submitted)
-            target.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy(path, target)
-        for path in self._files(source):
-            target = dest / path.relative_to(source)
-            target.parent.mkdir(parents=True, exist_ok=True)
-            if target.exists():
-                target.unlink()
-            shutil.copy(path, target)
+        self.skipped_links = copy_regular_files(submitted, dest, self._ignore())
+        copy_regular_files(source, dest, self._ignore())
         return submitted, dest, present
 
     def data_files(self, dest: Path) -> dict[str, bytes]:
         """The files (not notebooks) the learner's code may read while it runs."""
         files, total = {}, 0
-        for path in self._files(dest):
-            size = path.stat().st_size
+        for name, handle in regular_files(dest, self._ignore()):
+            size = os.fstat(handle.fileno()).st_size
             if total + size > self.settings.limits.files:
                 continue
             total += size
-            files[str(path.relative_to(dest))] = path.read_bytes()
+            files[name] = handle.read()
         return files
 
     def run_cells(self, nb, files: dict[str, bytes]) -> None:
@@ -611,8 +608,10 @@ class FastGrader:
 
     def grade_notebook(self, learner: str, name: str, submitted: Path, dest: Path, files) -> None:
         resources = self.resources(learner, name)
-        output, _ = self.sanitizer.from_filename(str(submitted / f"{name}.ipynb"),
-                                                 resources=copy.deepcopy(resources))
+        notebook = submitted / f"{name}.ipynb"
+        if notebook.is_symlink():  # never read through a learner's link
+            raise OSError(f"{notebook.name} is a symbolic link, not a notebook: it was not read")
+        output, _ = self.sanitizer.from_filename(str(notebook), resources=copy.deepcopy(resources))
         nb = nbformat.reads(output, as_version=4)
         judge = self.judge_of(name)
         if judge is None:
@@ -631,10 +630,7 @@ class FastGrader:
             if out.exists():
                 _rmtree(out)
             out.mkdir(parents=True)
-            for path in self._files(dest):
-                target = out / path.relative_to(dest)
-                target.parent.mkdir(parents=True, exist_ok=True)
-                shutil.copy(path, target)
+            copy_regular_files(dest, out, self._ignore())
             for name in present:
                 html, _ = self.html.from_filename(str(dest / f"{name}.ipynb"),
                                                   resources=self.resources(learner, name))
@@ -671,6 +667,7 @@ class FastGrader:
             submission = gb.find_submission(a, learner)
             score, max_score = float(submission.score), float(submission.max_score)
         message = "" if feedback else "graded, but its feedback could not be generated"
+        message = "; ".join(filter(None, [message, skipped_message(self.skipped_links)]))
         return {"learner": learner, "status": "graded", "score": score,
                 "max_score": max_score, "message": message}  # fmt: skip
 

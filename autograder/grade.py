@@ -48,13 +48,25 @@ def notebook_names(classroom: Classroom, assignment: str) -> list[str]:
 
 
 def inspect_submission(folder: Path, notebooks: list[str]) -> str | None:
-    """Say what makes a submission folder ungradeable, or return ``None`` if it looks fine."""
+    """Say what makes a submission folder ungradeable, or return ``None`` if it looks fine.
+
+    A notebook that is a symbolic link is never read (it could point at anything
+    the instructor may read); a submission folder that is one is not either.
+    """
+    for path in (folder.parent, folder):
+        if path.is_symlink():
+            return f"{path} is a symbolic link (to {os.readlink(path)}): it was not followed"
     present = sorted(folder.glob("*.ipynb"))
     if not present:
         return f"{folder} holds no notebook"
     for path in present:
         if path.stem not in notebooks:
             continue
+        if path.is_symlink():
+            return (
+                f"{path.name} is a symbolic link (to {os.readlink(path)}), not a notebook: "
+                "it was not read"
+            )
         try:
             nbformat.read(path, as_version=4)
         except Exception as error:  # any reader error makes the notebook unreadable

@@ -12,6 +12,7 @@ import nbformat
 
 from .build import assignment_ids, build_lessons, release
 from .classroom import Classroom
+from .files import copy_regular_files, skipped_message
 from .grade import Outcome, grade_assignment, notebook_names
 from .sandbox import find_bwrap
 
@@ -66,6 +67,8 @@ class SelfCheck:
         if self.outcome.status != "graded":
             return f"Could not grade your work: {self.outcome.message}"
         lines = [f"Score: {self.outcome.score:g} of {self.outcome.max_score:g}"]
+        if self.outcome.message:
+            lines.append(f"Note: {self.outcome.message}")
         if self.manual_points:
             lines[0] += f" ({self.manual_points:g} points are marked by hand by your instructor)"
         for name, score, max_score, text in self.parts:
@@ -109,11 +112,12 @@ def self_check(workspace: Path, assignment: str, *, answers: bool = False) -> Se
     submitted = classroom.folder("submitted", assignment, LEARNER)
     if submitted.exists():
         shutil.rmtree(submitted)
-    shutil.copytree(mine, submitted, ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
+    links = copy_regular_files(mine, submitted, [".ipynb_checkpoints"])
     notebooks = notebook_names(classroom, assignment)
     (outcome,) = grade_assignment(classroom, assignment, [LEARNER], progress=False,
                                   sandbox=find_bwrap() is not None,
                                   feedback="answers" if answers else "hints")
+    outcome.message = "; ".join(filter(None, [outcome.message, skipped_message(links)]))
     check = SelfCheck(outcome)
     if outcome.status != "graded":
         return check

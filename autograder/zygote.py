@@ -19,6 +19,7 @@ big-endian length followed by that many bytes of UTF-8 JSON.
 
 from __future__ import annotations
 
+import atexit
 import base64
 import builtins
 import gc
@@ -872,7 +873,10 @@ def main() -> None:
     except Exception:
         pass
     setup = read_frame(stdin)
-    scratch_root = setup.get("scratch") or tempfile.mkdtemp(prefix="triad-scratch-")
+    scratch_root = setup.get("scratch")
+    if not scratch_root:  # started by hand: a folder of its own, removed when it exits
+        scratch_root = tempfile.mkdtemp(prefix="triad-scratch-")
+        atexit.register(shutil.rmtree, scratch_root, True)
     os.makedirs(scratch_root, exist_ok=True)
     shell = make_shell()
     failed = preload(setup.get("preload", []))

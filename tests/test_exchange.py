@@ -51,7 +51,7 @@ def test_an_assignment_goes_out_comes_in_and_its_feedback_goes_back(tmp_path, ca
 
     assert main(["collect", ASSIGNMENT, *options]) == 0
     learner = getpass.getuser()
-    assert collect(Classroom(course), ASSIGNMENT, exchange) == [learner]
+    assert collect(Classroom(course), ASSIGNMENT, exchange).learners == [learner]
     classroom = Classroom(course)
     assert classroom.api.autograde(ASSIGNMENT, learner, force=True, create=True)["success"]
 
