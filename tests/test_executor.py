@@ -74,7 +74,7 @@ def test_outputs_are_what_a_kernel_gives(zygote):
     nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(src) for src in CELLS])
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3"}
     NotebookClient(nb, timeout=60, allow_errors=True, kernel_name="python3").execute()
-    results, status = zygote.run(CELLS, {})
+    results, status, _ = zygote.run(CELLS, {})
     assert status == "ok"
     for source, cell, result in zip(CELLS, nb.cells, results, strict=True):
         kernel = summary([dict(o) for o in cell.outputs])
@@ -85,20 +85,20 @@ def test_outputs_are_what_a_kernel_gives(zygote):
 
 def test_each_notebook_starts_fresh(zygote):
     zygote.run(["leaked = 1", "import os\nos.environ['LEAK'] = '1'"], {})
-    results, _ = zygote.run(["'leaked' in dir()", "import os\n'LEAK' in os.environ"], {})
+    results, _, _ = zygote.run(["'leaked' in dir()", "import os\n'LEAK' in os.environ"], {})
     assert [r["outputs"][0]["data"]["text/plain"] for r in results] == ["False", "False"]
     assert results[0]["execution_count"] == 1
 
 
 def test_data_files_are_in_the_working_folder(zygote):
-    results, _ = zygote.run(["open('data/table.csv').read()"], {"data/table.csv": b"a,b\n"})
+    results, _, _ = zygote.run(["open('data/table.csv').read()"], {"data/table.csv": b"a,b\n"})
     assert results[0]["outputs"][0]["data"]["text/plain"] == repr("a,b\n")
 
 
 def test_a_cell_past_its_time_is_interrupted_and_the_rest_runs():
     zygote = Zygote([], Limits(timeout=1.5), sandboxed=False)
     try:
-        results, status = zygote.run(["while True:\n    pass", "'after'"], {})
+        results, status, _ = zygote.run(["while True:\n    pass", "'after'"], {})
     finally:
         zygote.stop()
     assert status == "ok"

@@ -107,7 +107,9 @@ def cohort(tmp_path_factory):
         "growing-memory": "hog = []\nwhile True:\n    hog.append(bytearray(64 << 20))\n",
         "huge-output": "import sys\nline = 'x' * (1 << 20) + '\\n'\nfor _ in range(1024):\n"
         "    sys.stdout.write(line)\n",
-        "kills-its-worker": "import os, signal\nos.kill(os.getppid(), signal.SIGKILL)\n",
+        "kills-its-worker": "import os, signal\nos.kill(os.getppid(), signal.SIGKILL)\n"
+        "os.kill(1, signal.SIGKILL)\n",
+        "ends-its-process": "import os\nos._exit(1)\n",
     }
     for learner, attack in attacks.items():
         nb = source_notebook(classroom, A, "classify")
@@ -206,8 +208,15 @@ def test_output_is_capped(cohort):
     assert outcomes["huge-output"].score == 31
 
 
-def test_killing_the_worker_costs_only_that_submission(cohort):
+def test_the_worker_is_out_of_a_notebooks_reach(cohort):
     classroom, outcomes, _, _ = cohort
-    assert "DeadKernelError" in answers_output(classroom, "kills-its-worker")
     assert outcomes["kills-its-worker"].status == "graded"
-    assert outcomes["kills-its-worker"].score == 0
+    assert outcomes["kills-its-worker"].score == 31
+
+
+def test_a_notebook_whose_process_ends_costs_only_that_submission(cohort):
+    classroom, outcomes, _, _ = cohort
+    assert "DeadKernelError" in answers_output(classroom, "ends-its-process")
+    assert outcomes["ends-its-process"].status == "graded"
+    assert outcomes["ends-its-process"].score == 0
+    assert outcomes["zz-good"].score == 31
