@@ -34,14 +34,18 @@ INDICATORS = ("sv", "cv", "spi", "cpi", "eac")
 ROLLUP_KEYS = ("pv", "ev", "ac", "bac", "sv", "cv", "spi", "cpi", "eac", "rag")
 COLOURS = ("green", "amber", "red")
 
-_BUDGETS = {"H": 40, "J": 260, "K": 80, "M": 70, "N": 30}
+_BUDGETS = {"H": 40, "J": 260, "K": 80, "L": 90, "M": 70, "N": 30}
+# The baseline of ``front_door_program()``: H weeks 0-4, K 0-5, N 0-3, M 4-11,
+# J 5-15, L 15-21, P 21-25, Q 25-27, work spread evenly over each project's
+# weeks.  No project earns anything before the projects it waits for are done.
 _REPORTS = {
     # project: {period: (pv, ev, ac)}, cumulative, thousand euros
-    "H": {1: (40, 36, 35), 2: (40, 40, 38), 3: (40, 40, 38), 4: (40, 40, 38)},
-    "K": {1: (64, 60, 66), 2: (80, 76, 86), 3: (80, 80, 92), 4: (80, 80, 92)},
+    "H": {1: (40, 40, 38), 2: (40, 40, 38), 3: (40, 40, 38), 4: (40, 40, 38)},
+    "K": {1: (64, 64, 72), 2: (80, 80, 92), 3: (80, 80, 92), 4: (80, 80, 92)},
     "N": {1: (30, 24, 25), 2: (30, 30, 31), 3: (30, 30, 31), 4: (30, 30, 31)},
-    "J": {2: (26, 26, 27), 3: (78, 74, 76), 4: (150, 141, 146)},
-    "M": {2: (10, 8, 8), 3: (30, 20, 21), 4: (50, 35, 36)},
+    "J": {2: (78, 78, 80), 3: (182, 182, 187), 4: (260, 260, 268)},
+    "M": {2: (40, 28, 29), 3: (70, 42, 43), 4: (70, 49, 50)},
+    "L": {4: (15, 14, 15)},
 }
 
 
@@ -51,7 +55,7 @@ def front_door_reports() -> pd.DataFrame:
     One row per project and period, columns ``project, period, pv, ev, ac,
     bac`` (money in thousand euros, cumulative).  A project reports from the
     period its work starts; once finished it keeps sending its final figures.
-    L, P and Q have not started and do not report.
+    P and Q have not started and do not report.
     """
     rows = [(project, period, pv, ev, ac, _BUDGETS[project])
             for project, periods in _REPORTS.items()

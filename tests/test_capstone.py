@@ -198,7 +198,7 @@ def test_feedback_explains_only_the_learners_own_mistakes(graded):
     assert "contribute(s) to a benefit" in bug and "right on 0 of 3 programs" in bug
     assert "Look for each project id inside the lists" in bug  # the visible check teaches
     swapped = feedback(classroom, "swapped-indices")
-    assert "`program_spi` is 0.95" in swapped and "`escalate` is not right" in swapped
+    assert "`program_spi` is 0.94" in swapped and "`escalate` is not right" in swapped
     assert "`variant_path` is not right" not in swapped
     text = feedback(classroom, "path-as-text")
     assert "AssertionError: `variant_path` must be a list of project ids" in text
