@@ -16,9 +16,27 @@ Two kinds of checks exist:
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 
 CLASSES = ("project", "program", "product")
+
+#: British spellings of the course's labels, mapped to the course's own spelling.
+#: The course writes "program" (PMI's spelling); MSP and British English write
+#: "programme".  Either earns the same marks, in every label and role.
+_SPELLINGS = {"programme": "program", "programmes": "programs"}
+_WORD = re.compile(r"[a-z]+")
+
+
+def accepted(expected: object) -> tuple:
+    """The answers a key accepts: one label, or every label of a tuple, list or set.
+
+    Keys normally hold one label; an item with two defensible answers holds a
+    tuple of them, and its explanation says why each is accepted.
+    """
+    if isinstance(expected, tuple | list | set | frozenset):
+        return tuple(expected)
+    return (expected,)
 
 
 def normalise_label(value: object) -> str | None:
@@ -26,11 +44,16 @@ def normalise_label(value: object) -> str | None:
 
     Only real strings count: ``"  Program "`` becomes ``"program"``, while a
     number, ``None`` or an object that merely behaves like a string gives ``None``.
+    British spellings become the course's: ``"Programme"`` is ``"program"``.
+
+    >>> normalise_label(" Programme "), normalise_label("programme manager")
+    ('program', 'program manager')
     """
     if not isinstance(value, str):
         return None
     # str.__str__ on a str subclass returns an exact copy, without the subclass's methods.
-    return " ".join(str.__str__(value).split()).lower()
+    text = " ".join(str.__str__(value).split()).lower()
+    return _WORD.sub(lambda word: _SPELLINGS.get(word.group(), word.group()), text)
 
 
 def plain_answers(answers: object) -> dict[str, str | None] | None:
@@ -91,9 +114,10 @@ def check_examples(answers: object, examples: Mapping[str, tuple[str, str]]) -> 
 def score_labels(answers: object, key: Mapping[str, tuple[str, str]]) -> int:
     """Count the correct labels, print why each wrong one is wrong, return the count.
 
-    ``key`` maps each id to ``(label, one-sentence explanation)``.  Only the
-    explanations of the learner's own mistakes are printed; the correct label
-    of an item is never printed on its own.
+    ``key`` maps each id to ``(label, one-sentence explanation)``; ``label``
+    may be a tuple of labels when an item has more than one defensible answer
+    (see ``accepted``).  Only the explanations of the learner's own mistakes
+    are printed; the correct label of an item is never printed on its own.
     """
     plain = plain_answers(answers)
     if plain is None:
@@ -102,7 +126,7 @@ def score_labels(answers: object, key: Mapping[str, tuple[str, str]]) -> int:
     correct = 0
     for item, (label, why) in key.items():
         given = plain.get(item)
-        if given == label:
+        if given is not None and given in accepted(label):
             correct += 1
         elif not given:
             print(f"{item}: no label given. {why}")

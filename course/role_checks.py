@@ -21,7 +21,7 @@ from importlib import resources
 
 import pandas as pd
 
-from .checks import _sample, check_format, normalise_label
+from .checks import _sample, accepted, check_format, normalise_label
 
 #: The roles a learner may name, in their normalised spelling.
 ROLES = (
@@ -41,7 +41,6 @@ RACI = ("R", "A", "C", "I")
 LAYERS = ("output", "capability", "outcome", "benefit")
 
 _ROLE_SPELLINGS = {
-    "programme manager": "program manager",
     "program sponsor": "sponsor",
     "business change manager": "change manager",
 }
@@ -131,8 +130,9 @@ def check_roles(answers: object, ids: Iterable[str], roles: Iterable[str] = ROLE
 def score_roles(answers: object, key: Mapping[str, tuple[str, str]]) -> int:
     """One point per decision given to the right role; explains each mistake.
 
-    ``key`` maps an id to ``(role, one-sentence explanation)``.  Only the
-    explanations of the learner's own mistakes are printed.
+    ``key`` maps an id to ``(role, one-sentence explanation)``; ``role`` may
+    be a tuple of roles when the decision has more than one defensible answer.
+    Only the explanations of the learner's own mistakes are printed.
     """
     plain = plain_roles(answers)
     if plain is None:
@@ -141,7 +141,7 @@ def score_roles(answers: object, key: Mapping[str, tuple[str, str]]) -> int:
     correct = 0
     for item, (role, why) in key.items():
         given = plain.get(item)
-        if given == role:
+        if given is not None and given in accepted(role):
             correct += 1
         elif not given:
             print(f"{item}: no role given. {why}")
@@ -286,8 +286,9 @@ def accountable(table: object) -> dict[str, str | None]:
 def score_accountable(table: object, key: Mapping[str, tuple[str, str]]) -> int:
     """One point per activity whose single Accountable is the key's role; explains each miss.
 
-    ``key`` maps an activity id to ``(role, one-sentence explanation)``.  A
-    row with two or more A's earns nothing, whichever roles they are.
+    ``key`` maps an activity id to ``(role, one-sentence explanation)``;
+    ``role`` may be a tuple of defensible roles.  A row with two or more A's
+    earns nothing, whichever roles they are.
     """
     plain = plain_raci(table)
     if plain is None:
@@ -298,7 +299,7 @@ def score_accountable(table: object, key: Mapping[str, tuple[str, str]]) -> int:
     for activity, (role, why) in key.items():
         row = plain.get(activity) or {}
         holders = [r for r, cell in row.items() if "A" in (_letters(cell) or ())]
-        if chosen.get(activity) == role:
+        if chosen.get(activity) is not None and chosen.get(activity) in accepted(role):
             correct += 1
         elif activity not in plain:
             print(f"{activity}: the row is missing. {why}")
@@ -373,7 +374,8 @@ def score_links(links: object, key: Mapping[str, tuple[str | None, str]], *, nou
     """One point per source linked to the key's target; explains each wrong link.
 
     ``key`` maps a source id to ``(target id or None, one-sentence explanation)``;
-    ``noun`` names the sources in the summary line (``"projects"``).
+    the target may be a tuple of ids when two links are defensible (many-to-many
+    chains).  ``noun`` names the sources in the summary line (``"projects"``).
     """
     plain = plain_links(links)
     if plain is None:
@@ -383,7 +385,7 @@ def score_links(links: object, key: Mapping[str, tuple[str | None, str]], *, nou
     for source, (target, why) in key.items():
         if source not in plain or plain[source] == "":
             print(f"{source}: no link given. {why}")
-        elif plain[source] == target:
+        elif plain[source] in accepted(target):
             correct += 1
         else:
             print(f"{source}: not {plain[source] or 'None'}. {why}")

@@ -22,7 +22,8 @@
 # **What to hand in.**
 #
 # 1. `decisions`: the role accountable for each of seven decisions that come up as the
-#    program runs, changes and closes.
+#    program runs, changes and closes. Where two answers are defensible (a product
+#    decision that depends on how the product roles are split), both are accepted.
 # 2. `find_orphans(projects, register)`: a function that returns the projects serving no
 #    benefit, so that the board's proposal of a new project can be tested.
 # 3. `variant_path`, `variant_weeks` and `d_float`: the critical path, the length and
@@ -85,13 +86,14 @@ import importlib
 import course.role_checks
 
 DECISION_KEY = {
-    "Q1": ("sponsor", "Whether the program goes on after a tranche is a business-case decision, taken by the sponsor at the end-of-tranche review."),
-    "Q2": ("program manager", "Re-planning across projects when one of them moves is the program manager's roadmap and dependency work."),
-    "Q3": ("change manager", "Finding out why people keep the old way of working, and changing that, is the change manager's part in realising benefits."),
-    "Q4": ("product manager", "Choosing the product's next theme is roadmap strategy, which the product manager owns."),
-    "Q5": ("project manager", "Planning one project's work, handing out its tasks and reporting its progress is the project manager's job."),
-    "Q6": ("product owner", "Saying which story matters more and reordering the backlog is the product owner's accountability."),
-    "Q7": ("sponsor", "What belongs in the business case is decided by the sponsor who owns it, not by the program team."),
+    # id: (role or roles accepted, the reason and its source; printed only to a learner who missed it)
+    "Q1": ("sponsor", "Whether the program goes on after a tranche is a business-case decision, taken by the sponsor at the end-of-tranche review (MSP 5th ed.: tranches and the SRO)."),
+    "Q2": ("program manager", "Re-planning across projects when one of them moves is the program manager's roadmap and dependency work (PMI Standard for Program Management)."),
+    "Q3": ("change manager", "Finding out why people keep the old way of working, and changing that, is the business change manager's part in realising benefits (MSP 5th ed.; Prosci ADKAR)."),
+    "Q4": (("product manager", "product owner"), "Choosing the product's next theme is roadmap strategy: the product manager's where a product manager sets the roadmap above the team's product owner (SAFe's split, used in who-decides), and the Product Owner's where the team follows the Scrum Guide 2020 alone, which makes the Product Owner accountable for the Product Goal, as in lesson 7. Both are accepted."),
+    "Q5": ("project manager", "Planning one project's work, handing out its tasks and reporting its progress is the project manager's job (PMBOK Guide 7th ed.)."),
+    "Q6": ("product owner", "Saying which story matters more and reordering the backlog is the product owner's accountability (Scrum Guide 2020)."),
+    "Q7": ("sponsor", "What belongs in the business case is decided by the sponsor who owns it; the program manager's part is the recommendation already made (MSP 5th ed.: the SRO owns the business case)."),
 }
 importlib.reload(course.role_checks).score_roles(globals().get("decisions"), DECISION_KEY)
 ### END HIDDEN TESTS
