@@ -71,9 +71,17 @@ def random_reports(n: int = 6, seed: int = 0, periods: int = 5) -> pd.DataFrame:
     period (its PV, EV and AC are then above 0), so "each project's latest
     report" and "the rows of the last period" are the same rows.  Rows come in
     a shuffled order.  The same arguments always give the same table.
+
+    In sets of five projects or more, three of them are red in a way that
+    tests the escalation rule: one very late, one well over budget but on time, one a
+    little late.  Ranked by the lower of SPI and CPI they come in that order;
+    ranked by SPI alone, or by CPI alone, they do not.
     """
     rng = random.Random(f"reports-{n}-{seed}-{periods}")
     ids = [chr(ord("A") + i) for i in range(n)]
+    trapped = n >= 5  # smaller sets stay without, so that not every set is red
+    traps = dict(zip(rng.sample(ids, 3), ("late", "costly", "slightly late"), strict=True)
+                 ) if trapped else {}
     rows = []
     for pid in ids:
         bac = rng.randrange(20, 400, 5)
@@ -83,6 +91,13 @@ def random_reports(n: int = 6, seed: int = 0, periods: int = 5) -> pd.DataFrame:
                            rng.uniform(0.95, 1.10)], weights=(1, 2, 3))[0]
         cpi = rng.choices([rng.uniform(0.75, 0.90), rng.uniform(0.89, 0.96),
                            rng.uniform(0.95, 1.15)], weights=(1, 2, 3))[0]
+        kind = traps.get(pid)
+        if kind:  # big enough that rounding cannot reorder them
+            bac, first, length = rng.randrange(200, 400, 5), 1, rng.randint(1, periods)
+            spi, cpi = {"late": (rng.uniform(0.70, 0.76), rng.uniform(1.0, 1.1)),
+                        "costly": (rng.uniform(0.97, 1.05), rng.uniform(0.79, 0.83)),
+                        "slightly late": (rng.uniform(0.86, 0.885), rng.uniform(1.0, 1.1)),
+                        }[kind]
         for period in range(first, periods + 1):
             done = min(1.0, (period - first + 1) / length)
             pv = round(bac * done)

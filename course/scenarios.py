@@ -379,7 +379,22 @@ def _project_ids(n: int) -> list[str]:
     return [f"P{i:0{width}d}" for i in range(1, n + 1)]
 
 
-def random_program(n: int = 7, seed: int = 0, max_dependencies: int = 3) -> pd.DataFrame:
+def _float_of(rows: list[tuple[str, str, int, list[str]]]) -> dict[str, int]:
+    """Each project's float, by a forward and a backward pass over ``rows`` in order of work."""
+    weeks = {pid: w for pid, _, w, _ in rows}
+    finish: dict[str, int] = {}
+    for pid, _, w, deps in rows:
+        finish[pid] = max((finish[d] for d in deps), default=0) + w
+    end = max(finish.values(), default=0)
+    latest = {pid: end for pid in weeks}
+    for pid, _, w, deps in reversed(rows):
+        for d in deps:
+            latest[d] = min(latest[d], latest[pid] - w)
+    return {pid: latest[pid] - finish[pid] for pid in weeks}
+
+
+def random_program(n: int = 7, seed: int = 0, max_dependencies: int = 3,
+                   ties: bool = False) -> pd.DataFrame:
     """A random program of ``n`` component projects without dependency cycles.
 
     The table has the columns ``id, name, weeks, depends_on`` like
@@ -388,6 +403,13 @@ def random_program(n: int = 7, seed: int = 0, max_dependencies: int = 3) -> pd.D
     ``"B"``... (or ``"P01"``, ``"P02"``... above 26 projects) and rows are
     sorted by id, but ids are handed out in a shuffled order, so alphabetical
     order is *not* a valid order of work: sort the network to find one.
+
+    With ``ties=True`` the program has, when it can, two different longest
+    chains: one project with float is lengthened by exactly its float (staying
+    within 12 weeks), so it and the chain through it become critical too
+    without moving the end date.  Then "every zero-float project" is not a
+    path, and only a real chain of dependencies is a critical path.  The
+    graded tests use such programs.
 
     The same ``n`` and ``seed`` always give the same program, on every machine
     and Python version.
@@ -399,12 +421,23 @@ def random_program(n: int = 7, seed: int = 0, max_dependencies: int = 3) -> pd.D
         raise ValueError(f"a program needs at least one project, not n={n}")
     rng = random.Random(f"triad-{n}-{seed}")
     ids = _project_ids(n)
-    labels = ids[:]
-    rng.shuffle(labels)  # labels[i] is the id of the i-th project in a valid order of work
-    rows = []
-    for i, pid in enumerate(labels):
-        count = rng.randint(0, min(max_dependencies, i))
-        depends_on = sorted(rng.sample(labels[:i], count))
-        rows.append((pid, f"Project {pid}", rng.randint(1, 12), depends_on))
+    for _attempt in range(50 if ties else 1):
+        labels = ids[:]
+        rng.shuffle(labels)  # labels[i] is the id of the i-th project in a valid order of work
+        rows = []
+        for i, pid in enumerate(labels):
+            count = rng.randint(0, min(max_dependencies, i))
+            depends_on = sorted(rng.sample(labels[:i], count))
+            rows.append((pid, f"Project {pid}", rng.randint(1, 12), depends_on))
+        if not ties:
+            break
+        slack = _float_of(rows)
+        candidates = [i for i, (pid, _, w, _) in enumerate(rows)
+                      if 0 < slack[pid] and w + slack[pid] <= 12]
+        if candidates:  # otherwise draw the program again
+            i = rng.choice(candidates)
+            pid, name, w, deps = rows[i]
+            rows[i] = (pid, name, w + slack[pid], deps)
+            break
     table = pd.DataFrame(rows, columns=["id", "name", "weeks", "depends_on"])
     return table.sort_values("id", ignore_index=True)
