@@ -163,7 +163,7 @@ def benefits() -> pd.DataFrame:
          "route requests automatically through approval workflows",
          "staff stop chasing paper and re-keying data"),
         ("B5", "One source of truth",
-         "share of active documents with a single authoritative copy (%)", 40, 98,
+         "audit findings about missing or conflicting versions of a record, per year", 12, 1,
          "Records Manager", "O2", ["B", "E"],
          "hold every record once, in the repository",
          "audits and decisions use the same version of each record"),
