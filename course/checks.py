@@ -16,11 +16,18 @@ Two kinds of checks exist:
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 
 from course.feedback import Score, score_key
 
 CLASSES = ("project", "program", "product")
+
+#: British spellings of the course's labels, mapped to the course's own spelling.
+#: The course writes "program" (PMI's spelling); MSP and British English write
+#: "programme".  Either earns the same marks, in every label and role.
+_SPELLINGS = {"programme": "program", "programmes": "programs"}
+_WORD = re.compile(r"[a-z]+")
 
 
 def normalise_label(value: object) -> str | None:
@@ -28,11 +35,16 @@ def normalise_label(value: object) -> str | None:
 
     Only real strings count: ``"  Program "`` becomes ``"program"``, while a
     number, ``None`` or an object that merely behaves like a string gives ``None``.
+    British spellings become the course's: ``"Programme"`` is ``"program"``.
+
+    >>> normalise_label(" Programme "), normalise_label("programme manager")
+    ('program', 'program manager')
     """
     if not isinstance(value, str):
         return None
     # str.__str__ on a str subclass returns an exact copy, without the subclass's methods.
-    return " ".join(str.__str__(value).split()).lower()
+    text = " ".join(str.__str__(value).split()).lower()
+    return _WORD.sub(lambda word: _SPELLINGS.get(word.group(), word.group()), text)
 
 
 def plain_answers(answers: object) -> dict[str, str | None] | None:
@@ -115,9 +127,11 @@ LAYER_HINTS = {
 def score_labels(answers: object, key: Mapping[str, tuple[str, str]], hints=None) -> Score:
     """Count the correct labels, say why each wrong one is wrong, return the count.
 
-    ``key`` maps each id to ``(label, one-sentence explanation)``.  What is
-    said of a mistake follows the feedback policy (``course.feedback``): by
-    default the right label is never named.
+    ``key`` maps each id to ``(label, one-sentence explanation)``; ``label``
+    may be a tuple of labels when an item has more than one defensible answer
+    (see ``course.feedback.accepted``).  What is said of a mistake follows the
+    feedback policy (``course.feedback``): by default the right label is never
+    named.
     """
     plain = plain_answers(answers)
     if plain is None:

@@ -88,6 +88,17 @@ def mistake(item: str, given: object, explanation: str, hint: str = "", *,
 _BLANK = object()
 
 
+def accepted(expected: object) -> tuple:
+    """The answers a key accepts: one answer, or every answer of a tuple, list or set.
+
+    Keys normally hold one answer; an item with two defensible answers holds a
+    tuple of them, and its explanation says why each is accepted.
+    """
+    if isinstance(expected, tuple | list | set | frozenset):
+        return tuple(expected)
+    return (expected,)
+
+
 def score_key(answers: dict, key, *, summary: str | None = None, hints=None, article: str = "",
               none_is_an_answer: bool = False) -> Score:
     """One point per item of ``key`` that ``answers`` gets right; the sentence for each miss.
@@ -105,7 +116,7 @@ def score_key(answers: dict, key, *, summary: str | None = None, hints=None, art
         right, why = entry[0], entry[1]
         given = answers.get(item, _BLANK)
         blank = given is _BLANK or given == "" or (given is None and not none_is_an_answer)
-        if not blank and given == right:
+        if not blank and given in accepted(right):
             correct += 1
             records.append(Record(item, given, "right", 1, 1, why, answer=right))
             continue

@@ -102,7 +102,7 @@ def earned_value(reports: pd.DataFrame, period: int | None = None) -> pd.DataFra
     >>> from course.scenarios import status_reports
     >>> ev = earned_value(status_reports())
     >>> ev.loc["E", "rag"], float(ev.loc["E", "sv"]), float(ev.loc["E", "spi"])
-    ('red', -36.0, 0.7)
+    ('red', -18.0, 0.7)
     """
     _, latest = _latest(reports, period)
     table = latest[["pv", "ev", "ac", "bac"]].copy()

@@ -34,14 +34,18 @@ INDICATORS = ("sv", "cv", "spi", "cpi", "eac")
 ROLLUP_KEYS = ("pv", "ev", "ac", "bac", "sv", "cv", "spi", "cpi", "eac", "rag")
 COLOURS = ("green", "amber", "red")
 
-_BUDGETS = {"H": 40, "J": 260, "K": 80, "M": 70, "N": 30}
+_BUDGETS = {"H": 40, "J": 260, "K": 80, "L": 90, "M": 70, "N": 30}
+# The baseline of ``front_door_program()``: H weeks 0-4, K 0-5, N 0-3, M 4-11,
+# J 5-15, L 15-21, P 21-25, Q 25-27, work spread evenly over each project's
+# weeks.  No project earns anything before the projects it waits for are done.
 _REPORTS = {
     # project: {period: (pv, ev, ac)}, cumulative, thousand euros
-    "H": {1: (40, 36, 35), 2: (40, 40, 38), 3: (40, 40, 38), 4: (40, 40, 38)},
-    "K": {1: (64, 60, 66), 2: (80, 76, 86), 3: (80, 80, 92), 4: (80, 80, 92)},
+    "H": {1: (40, 40, 38), 2: (40, 40, 38), 3: (40, 40, 38), 4: (40, 40, 38)},
+    "K": {1: (64, 64, 72), 2: (80, 80, 92), 3: (80, 80, 92), 4: (80, 80, 92)},
     "N": {1: (30, 24, 25), 2: (30, 30, 31), 3: (30, 30, 31), 4: (30, 30, 31)},
-    "J": {2: (26, 26, 27), 3: (78, 74, 76), 4: (150, 141, 146)},
-    "M": {2: (10, 8, 8), 3: (30, 20, 21), 4: (50, 35, 36)},
+    "J": {2: (78, 78, 80), 3: (182, 182, 187), 4: (260, 260, 268)},
+    "M": {2: (40, 28, 29), 3: (70, 42, 43), 4: (70, 49, 50)},
+    "L": {4: (15, 14, 15)},
 }
 
 
@@ -51,7 +55,7 @@ def front_door_reports() -> pd.DataFrame:
     One row per project and period, columns ``project, period, pv, ev, ac,
     bac`` (money in thousand euros, cumulative).  A project reports from the
     period its work starts; once finished it keeps sending its final figures.
-    L, P and Q have not started and do not report.
+    P and Q have not started and do not report.
     """
     rows = [(project, period, pv, ev, ac, _BUDGETS[project])
             for project, periods in _REPORTS.items()
@@ -67,9 +71,17 @@ def random_reports(n: int = 6, seed: int = 0, periods: int = 5) -> pd.DataFrame:
     period (its PV, EV and AC are then above 0), so "each project's latest
     report" and "the rows of the last period" are the same rows.  Rows come in
     a shuffled order.  The same arguments always give the same table.
+
+    In sets of five projects or more, three of them are red in a way that
+    tests the escalation rule: one very late, one well over budget but on time, one a
+    little late.  Ranked by the lower of SPI and CPI they come in that order;
+    ranked by SPI alone, or by CPI alone, they do not.
     """
     rng = random.Random(f"reports-{n}-{seed}-{periods}")
     ids = [chr(ord("A") + i) for i in range(n)]
+    trapped = n >= 5  # smaller sets stay without, so that not every set is red
+    traps = dict(zip(rng.sample(ids, 3), ("late", "costly", "slightly late"), strict=True)
+                 ) if trapped else {}
     rows = []
     for pid in ids:
         bac = rng.randrange(20, 400, 5)
@@ -79,6 +91,13 @@ def random_reports(n: int = 6, seed: int = 0, periods: int = 5) -> pd.DataFrame:
                            rng.uniform(0.95, 1.10)], weights=(1, 2, 3))[0]
         cpi = rng.choices([rng.uniform(0.75, 0.90), rng.uniform(0.89, 0.96),
                            rng.uniform(0.95, 1.15)], weights=(1, 2, 3))[0]
+        kind = traps.get(pid)
+        if kind:  # big enough that rounding cannot reorder them
+            bac, first, length = rng.randrange(200, 400, 5), 1, rng.randint(1, periods)
+            spi, cpi = {"late": (rng.uniform(0.70, 0.76), rng.uniform(1.0, 1.1)),
+                        "costly": (rng.uniform(0.97, 1.05), rng.uniform(0.79, 0.83)),
+                        "slightly late": (rng.uniform(0.86, 0.885), rng.uniform(1.0, 1.1)),
+                        }[kind]
         for period in range(first, periods + 1):
             done = min(1.0, (period - first + 1) / length)
             pv = round(bac * done)

@@ -3,6 +3,11 @@
 ``health_summary`` turns the ``dict`` returned by
 ``course.health.program_health`` into a short table that a lesson can show:
 each earned-value figure of the program with one line saying how to read it.
+``health_table`` shows each project's figures, rounded for reading.
+
+Indices are shown to two decimals **rounded down**, so that a figure on the
+screen never looks better than its colour: a CPI of 0.948 is amber (below
+0.95) and is shown as 0.94, not as 0.95.
 """
 
 from __future__ import annotations
@@ -12,6 +17,35 @@ import math
 import pandas as pd
 
 _MONEY = "thousand euros"
+
+
+def shown_index(value: float) -> float:
+    """An index to two decimals, rounded down, so it never crosses a RAG threshold.
+
+    >>> shown_index(0.948), shown_index(0.95), shown_index(0.7), shown_index(1.0)
+    (0.94, 0.95, 0.7, 1.0)
+    """
+    if isinstance(value, float) and math.isnan(value):
+        return value
+    # The small margin keeps values such as 0.95, stored as 0.9499999..., at 0.95.
+    return math.floor(round(float(value) * 100, 6)) / 100
+
+
+def health_table(reports: pd.DataFrame, period: int | None = None) -> pd.DataFrame:
+    """``course.health.earned_value`` rounded for reading.
+
+    Money is rounded to whole thousands and SPI and CPI go through
+    ``shown_index``, so each colour in the ``rag`` column matches the
+    figures shown beside it.
+    """
+    from course.health import earned_value
+
+    table = earned_value(reports, period).copy()
+    for column in ("pv", "ev", "ac", "bac", "sv", "cv", "eac"):
+        table[column] = table[column].round().astype("Int64")
+    for column in ("spi", "cpi"):
+        table[column] = table[column].map(shown_index)
+    return table
 
 
 def _reading(name: str, value: float) -> str:
@@ -26,7 +60,7 @@ def _reading(name: str, value: float) -> str:
     if name == "spi":
         return f"{value:.0%} of the work planned by now is done"
     if name == "cpi":
-        return f"each euro spent has earned {value:.2f} euros of planned work"
+        return f"each euro spent has earned {shown_index(value):.2f} euros of planned work"
     raise KeyError(name)
 
 
@@ -35,25 +69,25 @@ def health_summary(health: dict) -> pd.DataFrame:
 
     One row per figure (``PV, EV, AC, BAC, SV, CV, SPI, CPI, EAC``, then the
     two RAG statuses and the projects to escalate), with the columns
-    ``value`` (rounded: money to whole thousands, indices to two decimals)
-    and ``reading`` (what the value says).
+    ``value`` (as text: money to whole thousands, indices to two decimals
+    rounded down, see ``shown_index``) and ``reading`` (what the value says).
 
     >>> from course.health import program_health
     >>> from course.scenarios import status_reports
     >>> table = health_summary(program_health(status_reports()))
-    >>> table.loc["SPI", "value"], table.loc["status (worst project)", "value"]
-    (0.94, 'red')
+    >>> table.loc["CPI", "value"], table.loc["status (worst project)", "value"]
+    ('0.94', 'red')
     """
     missing = [key for key in ("period", "pv", "ev", "ac", "bac", "sv", "cv", "spi", "cpi",
                                "eac", "rag_index", "rag_worst", "escalate") if key not in health]
     if missing:
         raise ValueError(f"not a program_health result: missing {', '.join(missing)}")
 
-    def money(value: float) -> object:
-        return value if math.isnan(value) else round(value)
+    def money(value: float) -> str:
+        return "undefined" if math.isnan(value) else f"{round(value):d}"
 
-    def index(value: float) -> object:
-        return value if math.isnan(value) else round(value, 2)
+    def index(value: float) -> str:
+        return "undefined" if math.isnan(value) else f"{shown_index(value):.2f}"
 
     rows = [
         ("PV", money(health["pv"]), f"planned value: work that should be done by now ({_MONEY})"),

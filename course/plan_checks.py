@@ -54,7 +54,8 @@ _planning = _pristine(course.planning, ("schedule", "critical_path", "program_we
                                         "parse_dependencies"))
 _health = _pristine(course.health, ("earned_value", "program_health", "rag", "_latest",
                                     "_ratio", "_severity"))
-random_program = _pristine(course.scenarios, ("random_program", "_project_ids")).random_program
+random_program = _pristine(course.scenarios, ("random_program", "_project_ids",
+                                              "_float_of")).random_program
 
 # ---------------------------------------------------------------------------
 # The exercise's data
@@ -625,8 +626,13 @@ def graded(score: Callable[..., int]) -> Callable[..., int]:
 
 
 def hidden_programs(seeds: Mapping[int, int]) -> list[pd.DataFrame]:
-    """Random programs ``{seed: number of projects}`` for the graded tests."""
-    return [random_program(n, seed=seed) for seed, n in seeds.items()]
+    """Random programs ``{seed: number of projects}`` for the graded tests.
+
+    Each has two different longest chains where it can (``ties=True``), so a
+    "critical path" that lists every zero-float project is not accepted,
+    while any one longest chain is.
+    """
+    return [random_program(n, seed=seed, ties=True) for seed, n in seeds.items()]
 
 
 @graded

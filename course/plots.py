@@ -25,6 +25,7 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
 from course import health, planning, scenarios
+from course.lessons_support import shown_index
 
 CRITICAL = "#c0392b"
 NORMAL = "#2e86c1"
@@ -326,6 +327,7 @@ def health_dashboard(reports: pd.DataFrame, period: int | None = None) -> Figure
                         transform=scatter_ax.transAxes)
     scatter_ax.set_xlabel("SPI (schedule)")
     scatter_ax.set_ylabel("CPI (cost)")
-    scatter_ax.set_title(f"Program: SPI {program['spi']:.2f}, CPI {program['cpi']:.2f}, "
+    scatter_ax.set_title(f"Program: SPI {shown_index(program['spi']):.2f}, "
+                         f"CPI {shown_index(program['cpi']):.2f}, "
                          f"status {program['rag']}")
     return fig

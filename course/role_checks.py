@@ -22,7 +22,7 @@ from importlib import resources
 import pandas as pd
 
 from .checks import _sample, check_format, normalise_label
-from .feedback import Score, mistake, reveal_answers, score_key
+from .feedback import Score, accepted, mistake, reveal_answers, score_key
 
 #: The roles a learner may name, in their normalised spelling.
 ROLES = (
@@ -42,7 +42,6 @@ RACI = ("R", "A", "C", "I")
 LAYERS = ("output", "capability", "outcome", "benefit")
 
 _ROLE_SPELLINGS = {
-    "programme manager": "program manager",
     "program sponsor": "sponsor",
     "business change manager": "change manager",
 }
@@ -146,11 +145,14 @@ ROLE_HINTS = {
     "change manager": "The change manager prepares the people affected to adopt the new way "
                       "of working: is this about adoption?",
 }
+
+
 def score_roles(answers: object, key: Mapping[str, tuple[str, str]]) -> Score:
     """One point per decision given to the right role; explains each mistake.
 
-    ``key`` maps an id to ``(role, one-sentence explanation)``.  What is said of
-    a mistake follows the feedback policy (``course.feedback``).
+    ``key`` maps an id to ``(role, one-sentence explanation)``; ``role`` may
+    be a tuple of roles when the decision has more than one defensible answer.
+    What is said of a mistake follows the feedback policy (``course.feedback``).
     """
     plain = plain_roles(answers)
     if plain is None:
@@ -295,8 +297,9 @@ def accountable(table: object) -> dict[str, str | None]:
 def score_accountable(table: object, key: Mapping[str, tuple[str, str]]) -> int:
     """One point per activity whose single Accountable is the key's role; explains each miss.
 
-    ``key`` maps an activity id to ``(role, one-sentence explanation)``.  A
-    row with two or more A's earns nothing, whichever roles they are.
+    ``key`` maps an activity id to ``(role, one-sentence explanation)``;
+    ``role`` may be a tuple of defensible roles.  A row with two or more A's
+    earns nothing, whichever roles they are.
     """
     plain = plain_raci(table)
     if plain is None:
@@ -307,7 +310,7 @@ def score_accountable(table: object, key: Mapping[str, tuple[str, str]]) -> int:
     for activity, (role, why) in key.items():
         row = plain.get(activity) or {}
         holders = [r for r, cell in row.items() if "A" in (_letters(cell) or ())]
-        if chosen.get(activity) == role:
+        if chosen.get(activity) is not None and chosen.get(activity) in accepted(role):
             correct += 1
         elif activity not in plain:
             print(f"{activity}: the row is missing." + (f" {why}" if reveal_answers() else ""))
@@ -384,7 +387,8 @@ def score_links(links: object, key: Mapping[str, tuple[str | None, str]], *, nou
     """One point per source linked to the key's target; explains each wrong link.
 
     ``key`` maps a source id to ``(target id or None, one-sentence explanation)``;
-    ``noun`` names the sources in the summary line (``"projects"``).
+    the target may be a tuple of ids when two links are defensible (many-to-many
+    chains).  ``noun`` names the sources in the summary line (``"projects"``).
     """
     plain = plain_links(links)
     if plain is None:

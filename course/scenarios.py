@@ -163,7 +163,7 @@ def benefits() -> pd.DataFrame:
          "route requests automatically through approval workflows",
          "staff stop chasing paper and re-keying data"),
         ("B5", "One source of truth",
-         "share of active documents with a single authoritative copy (%)", 40, 98,
+         "audit findings about missing or conflicting versions of a record, per year", 12, 1,
          "Records Manager", "O2", ["B", "E"],
          "hold every record once, in the repository",
          "audits and decisions use the same version of each record"),
@@ -230,20 +230,28 @@ def benefit_chain(
     return edges.drop_duplicates(ignore_index=True)
 
 
+#: The order the program manager chose for the shared integration team: C, then E.
+#: The baseline plan that the status reports follow adds these arrows to
+#: ``digitisation_program()`` (lesson 5): E starts in week 24, when C is done,
+#: and finishes in week 32, two weeks before its latest finish.
+SHARED_TEAM_ORDER = [("C", "E")]
+
 # Cumulative planned value, earned value and actual cost (thousand euros) at the
 # end of each 4-week period, as the project managers reported them.  Planned
-# values follow the baseline schedule (work spread evenly over each project's
-# weeks); C runs over budget, E runs late.
+# values follow the baseline schedule, with E after C (work spread evenly over
+# each project's weeks).  No project earns anything before the projects it
+# waits for have finished: C finished in week 24, over budget, so D could start
+# on time; E started in week 24 and runs late.
 _BUDGETS = {"A": 60, "B": 240, "C": 90, "D": 200, "E": 120}
 _REPORTS = {
     # project: {period: (pv, ev, ac)}
-    "A": {1: (40, 36, 38), 2: (60, 60, 62), 3: (60, 60, 62), 4: (60, 60, 62),
+    "A": {1: (40, 40, 43), 2: (60, 60, 62), 3: (60, 60, 62), 4: (60, 60, 62),
           5: (60, 60, 62), 6: (60, 60, 62), 7: (60, 60, 62)},
-    "B": {2: (40, 38, 40), 3: (120, 114, 118), 4: (200, 192, 198), 5: (240, 240, 246),
+    "B": {2: (40, 38, 40), 3: (120, 114, 118), 4: (200, 200, 206), 5: (240, 240, 246),
           6: (240, 240, 246), 7: (240, 240, 246)},
-    "C": {5: (30, 30, 36), 6: (90, 87, 104), 7: (90, 90, 108)},
+    "C": {5: (30, 30, 36), 6: (90, 90, 110), 7: (90, 90, 110)},
     "D": {7: (80, 78, 80)},
-    "E": {5: (30, 24, 25), 6: (90, 60, 62), 7: (120, 84, 86)},
+    "E": {7: (60, 42, 43)},
 }
 
 
@@ -271,9 +279,13 @@ def status_reports() -> pd.DataFrame:
     figures, so that program totals stay whole.  F and G have not started by
     period 7 and do not report.
 
+    The baseline is ``digitisation_program()`` with ``SHARED_TEAM_ORDER``
+    added: E waits for C, so E is planned for weeks 24 to 32 and first
+    reports in period 7.
+
     At period 7 the picture a program manager sees is: A and B finished on
-    plan, D under way and healthy, C finished but over budget (CPI 90/108),
-    E late (SPI 84/120) while running on budget.
+    plan, C finished on time in week 24 but over budget (CPI 90/110), D under
+    way and healthy, E late (SPI 42/60) while running close to budget.
     """
     rows = [
         (project, period, pv, ev, ac, _BUDGETS[project])
@@ -290,8 +302,11 @@ def risk_register() -> pd.DataFrame:
     Columns ``id, risk, project, probability, impact, owner, response``.
     ``probability`` and ``impact`` are scored 1 (very low) to 5 (very high);
     ``project`` is a component project's id, or ``"program"`` for a risk that
-    spans projects; ``response`` starts with the chosen strategy (avoid,
-    reduce, transfer or accept) and says what is done.  Rank the risks with
+    spans projects.  The owner follows the rule taught in lessons 2 and 6: a
+    risk whose effects cross project boundaries is owned by the program
+    manager, even when it arises inside one project.  ``response`` starts
+    with the chosen strategy (avoid, reduce, transfer or accept) and says
+    what is done.  Rank the risks with
     ``course.health.rank_risks``.
     """
     rows = [
@@ -307,9 +322,11 @@ def risk_register() -> pd.DataFrame:
         ("R4", "Legal review demands qualified electronic signatures, which cost more",
          "C", 3, 3, "Project manager, electronic signature",
          "accept: hold a cost contingency at program level"),
-        ("R5", "The document management vendor delivers the pilot release late",
-         "B", 2, 4, "Project manager, document management",
-         "transfer: delivery penalties in the vendor contract"),
+        ("R5", "The document management vendor delivers the pilot release late, "
+         "delaying B and, through it, C, D and E",
+         "program", 2, 4, "Program manager",
+         "transfer: delivery penalties in the vendor contract; B's project manager "
+         "tracks the vendor's milestones weekly"),
         ("R6", "Approval steps nobody wrote down are automated wrongly",
          "D", 2, 3, "Product owner, workflow",
          "reduce: map each process with the people who run it"),
@@ -362,7 +379,22 @@ def _project_ids(n: int) -> list[str]:
     return [f"P{i:0{width}d}" for i in range(1, n + 1)]
 
 
-def random_program(n: int = 7, seed: int = 0, max_dependencies: int = 3) -> pd.DataFrame:
+def _float_of(rows: list[tuple[str, str, int, list[str]]]) -> dict[str, int]:
+    """Each project's float, by a forward and a backward pass over ``rows`` in order of work."""
+    weeks = {pid: w for pid, _, w, _ in rows}
+    finish: dict[str, int] = {}
+    for pid, _, w, deps in rows:
+        finish[pid] = max((finish[d] for d in deps), default=0) + w
+    end = max(finish.values(), default=0)
+    latest = {pid: end for pid in weeks}
+    for pid, _, w, deps in reversed(rows):
+        for d in deps:
+            latest[d] = min(latest[d], latest[pid] - w)
+    return {pid: latest[pid] - finish[pid] for pid in weeks}
+
+
+def random_program(n: int = 7, seed: int = 0, max_dependencies: int = 3,
+                   ties: bool = False) -> pd.DataFrame:
     """A random program of ``n`` component projects without dependency cycles.
 
     The table has the columns ``id, name, weeks, depends_on`` like
@@ -371,6 +403,13 @@ def random_program(n: int = 7, seed: int = 0, max_dependencies: int = 3) -> pd.D
     ``"B"``... (or ``"P01"``, ``"P02"``... above 26 projects) and rows are
     sorted by id, but ids are handed out in a shuffled order, so alphabetical
     order is *not* a valid order of work: sort the network to find one.
+
+    With ``ties=True`` the program has, when it can, two different longest
+    chains: one project with float is lengthened by exactly its float (staying
+    within 12 weeks), so it and the chain through it become critical too
+    without moving the end date.  Then "every zero-float project" is not a
+    path, and only a real chain of dependencies is a critical path.  The
+    graded tests use such programs.
 
     The same ``n`` and ``seed`` always give the same program, on every machine
     and Python version.
@@ -382,12 +421,23 @@ def random_program(n: int = 7, seed: int = 0, max_dependencies: int = 3) -> pd.D
         raise ValueError(f"a program needs at least one project, not n={n}")
     rng = random.Random(f"triad-{n}-{seed}")
     ids = _project_ids(n)
-    labels = ids[:]
-    rng.shuffle(labels)  # labels[i] is the id of the i-th project in a valid order of work
-    rows = []
-    for i, pid in enumerate(labels):
-        count = rng.randint(0, min(max_dependencies, i))
-        depends_on = sorted(rng.sample(labels[:i], count))
-        rows.append((pid, f"Project {pid}", rng.randint(1, 12), depends_on))
+    for _attempt in range(50 if ties else 1):
+        labels = ids[:]
+        rng.shuffle(labels)  # labels[i] is the id of the i-th project in a valid order of work
+        rows = []
+        for i, pid in enumerate(labels):
+            count = rng.randint(0, min(max_dependencies, i))
+            depends_on = sorted(rng.sample(labels[:i], count))
+            rows.append((pid, f"Project {pid}", rng.randint(1, 12), depends_on))
+        if not ties:
+            break
+        slack = _float_of(rows)
+        candidates = [i for i, (pid, _, w, _) in enumerate(rows)
+                      if 0 < slack[pid] and w + slack[pid] <= 12]
+        if candidates:  # otherwise draw the program again
+            i = rng.choice(candidates)
+            pid, name, w, deps = rows[i]
+            rows[i] = (pid, name, w + slack[pid], deps)
+            break
     table = pd.DataFrame(rows, columns=["id", "name", "weeks", "depends_on"])
     return table.sort_values("id", ignore_index=True)

@@ -19,6 +19,8 @@ LABELS = {
 EXAMPLE_IDS = {"I01", "I02", "I16"}
 CHAIN = {"P1": "B1", "P2": "B2", "P3": "B3", "P4": "B4", "P5": "B5", "P6": "B1", "P7": None}
 OBJECTIVE = {"B1": "O1", "B2": "O1", "B3": "O2", "B4": "O2", "B5": "O3"}
+# Links with a second defensible answer (the map is many-to-many; the key explains both).
+ALSO_RIGHT = {"P2": "B3", "B1": "O2"}
 TOTAL = 2 + 3 + 16 + 2 + 7 + 5
 
 
@@ -41,8 +43,8 @@ def teacher_score(labels: dict, chain: dict, objective: dict) -> int:
     return (
         2 * valid + 3 * EXAMPLE_IDS.issubset(right) + len(right)
         + 2 * links_valid
-        + sum(k in chain and chain[k] == v for k, v in CHAIN.items())
-        + sum(objective.get(k) == v for k, v in OBJECTIVE.items())
+        + sum(k in chain and chain[k] in (v, ALSO_RIGHT.get(k, v)) for k, v in CHAIN.items())
+        + sum(objective.get(k) in (v, ALSO_RIGHT.get(k, v)) for k, v in OBJECTIVE.items())
     )
 
 
@@ -54,6 +56,8 @@ def cells(labels: dict, chain: dict, objective: dict) -> dict:
 
 
 CASES = {
+    # the other defensible reading of P2 and B1: full marks
+    "other-defensible-links": (LABELS, {**CHAIN, "P2": "B3"}, {**OBJECTIVE, "B1": "O2"}),
     # mixes outcomes up with benefits, one of them a worked example
     "outcome-as-benefit": (
         {**LABELS, "I02": "benefit", "I09": "benefit", "I12": "benefit"}, CHAIN, OBJECTIVE
@@ -126,3 +130,7 @@ def test_feedback_explains_only_the_learners_own_mistakes(graded):
         assert "OBJECTIVE_KEY" not in text and "HIDDEN TESTS" not in text
     full = feedback(classroom, "solution")
     assert "7 of 7 projects linked correctly" in full and "5 of 5 benefits" in full
+
+
+def test_a_defensible_second_link_costs_nothing(graded):
+    assert graded[1]["other-defensible-links"].score == TOTAL

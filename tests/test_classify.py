@@ -34,13 +34,19 @@ def with_wrong(*ids: str) -> dict:
     return {k: flip[v] if k in ids else v for k, v in SOLUTION.items()}
 
 
+def spelled(value: object) -> str:
+    """A label as a teacher reads it: case, spaces and the British spelling do not matter."""
+    text = str(value).strip().lower()
+    return "program" if text == "programme" else text
+
+
 def teacher_score(answers: dict) -> int:
     """What a teacher marking by the stated rubric gives."""
     valid = set(answers) == set(SOLUTION) and all(
-        isinstance(v, str) and v.strip().lower() in {"project", "program", "product"}
+        isinstance(v, str) and spelled(v) in {"project", "program", "product"}
         for v in answers.values()
     )
-    right = {k for k, v in SOLUTION.items() if str(answers.get(k, "")).strip().lower() == v}
+    right = {k for k, v in SOLUTION.items() if spelled(answers.get(k, "")) == v}
     return FORMAT * valid + EXAMPLES * EXAMPLE_IDS.issubset(right) + PER_ITEM * len(right)
 
 
@@ -57,6 +63,7 @@ CASES = {
     "three-wrong": with_wrong("R05", "R13", "R22"),
     "example-wrong": with_wrong("R02", "R10"),
     "messy-case": {k: f"  {v.upper()} " for k, v in SOLUTION.items()},
+    "british-spelling": {k: "Programme" if v == "program" else v for k, v in SOLUTION.items()},
     "half-missing": dict(list(SOLUTION.items())[:13]),
     "all-project": {k: "project" for k in SOLUTION},
 }
@@ -106,6 +113,11 @@ def test_blank_release_scores_zero(graded):
 @pytest.mark.parametrize("learner", [k for k, v in CASES.items() if isinstance(v, dict)])
 def test_wrong_answers_score_what_a_teacher_gives(graded, learner):
     assert graded[1][learner].score == teacher_score(CASES[learner])
+
+
+def test_british_spelling_costs_nothing(graded):
+    assert sum(v == "program" for v in SOLUTION.values()) >= 9
+    assert graded[1]["british-spelling"].score == 31
 
 
 def test_teacher_scores_are_what_we_think():

@@ -42,16 +42,16 @@ def test_earned_value_at_the_last_period():
     assert table.index.tolist() == ["A", "B", "C", "D", "E"]
     assert list(table.columns) == ["pv", "ev", "ac", "bac", "sv", "cv", "spi", "cpi", "eac", "rag"]
     e = table.loc["E"]
-    assert (e["pv"], e["ev"], e["ac"], e["bac"]) == (120, 84, 86, 120)
-    assert (e["sv"], e["cv"]) == (-36, -2)
+    assert (e["pv"], e["ev"], e["ac"], e["bac"]) == (60, 42, 43, 120)
+    assert (e["sv"], e["cv"]) == (-18, -1)
     assert e["spi"] == pytest.approx(0.7)
-    assert e["cpi"] == pytest.approx(84 / 86)
-    assert e["eac"] == pytest.approx(120 * 86 / 84)
+    assert e["cpi"] == pytest.approx(42 / 43)
+    assert e["eac"] == pytest.approx(120 * 43 / 42)
     c = table.loc["C"]
-    assert (c["sv"], c["cv"]) == (0, -18)
+    assert (c["sv"], c["cv"]) == (0, -20)
     assert c["spi"] == pytest.approx(1.0)
-    assert c["cpi"] == pytest.approx(90 / 108)
-    assert c["eac"] == pytest.approx(108.0)
+    assert c["cpi"] == pytest.approx(90 / 110)
+    assert c["eac"] == pytest.approx(110.0)
     d = table.loc["D"]
     assert d["spi"] == pytest.approx(78 / 80) and d["cpi"] == pytest.approx(78 / 80)
     assert d["eac"] == pytest.approx(200 * 80 / 78)
@@ -67,7 +67,7 @@ def test_earned_value_at_an_earlier_period():
     assert b["spi"] == pytest.approx(0.95)
     assert b["rag"] == "green"
     first = earned_value(scenarios.status_reports(), period=1).loc["A"]
-    assert first["spi"] == pytest.approx(0.9) and first["cpi"] == pytest.approx(36 / 38)
+    assert first["spi"] == pytest.approx(1.0) and first["cpi"] == pytest.approx(40 / 43)
     assert first["rag"] == "amber"
     with pytest.raises(ValueError, match="period 0"):
         earned_value(scenarios.status_reports(), period=0)
@@ -91,14 +91,14 @@ def test_undefined_indices_are_nan_not_errors():
 def test_program_health_at_the_last_period():
     result = program_health(scenarios.status_reports())
     assert result["period"] == 7
-    assert (result["pv"], result["ev"], result["ac"], result["bac"]) == (590, 552, 582, 710)
-    assert (result["sv"], result["cv"]) == (-38, -30)
-    assert result["spi"] == pytest.approx(552 / 590)
-    assert result["cpi"] == pytest.approx(552 / 582)
-    assert result["eac"] == pytest.approx(710 * 582 / 552)
+    assert (result["pv"], result["ev"], result["ac"], result["bac"]) == (530, 510, 541, 710)
+    assert (result["sv"], result["cv"]) == (-20, -31)
+    assert result["spi"] == pytest.approx(510 / 530)
+    assert result["cpi"] == pytest.approx(510 / 541)
+    assert result["eac"] == pytest.approx(710 * 541 / 510)
     # The totals look amber; two projects are red: the headline uses the worst-of rule.
     assert (result["rag_index"], result["rag_worst"], result["rag"]) == ("amber", "red", "red")
-    assert result["escalate"] == ["E", "C"], "E (SPI 0.70) is worse than C (CPI 0.83)"
+    assert result["escalate"] == ["E", "C"], "E (SPI 0.70) is worse than C (CPI 0.82)"
     assert result["projects"] == {"A": "green", "B": "green", "C": "red", "D": "green",
                                   "E": "red"}
     assert all(type(result[key]) is float for key in ("pv", "ev", "ac", "spi", "cpi"))
@@ -106,12 +106,12 @@ def test_program_health_at_the_last_period():
 
 def test_program_health_at_earlier_periods():
     fourth = program_health(scenarios.status_reports(), period=4)
-    assert (fourth["pv"], fourth["ev"], fourth["ac"]) == (260, 252, 260)
+    assert (fourth["pv"], fourth["ev"], fourth["ac"]) == (260, 260, 268)
     assert fourth["rag"] == fourth["rag_index"] == "green"
     assert fourth["escalate"] == []
     sixth = program_health(scenarios.status_reports(), period=6)
-    assert (sixth["pv"], sixth["ev"], sixth["ac"]) == (480, 447, 474)
-    assert sixth["escalate"] == ["E", "C"]
+    assert (sixth["pv"], sixth["ev"], sixth["ac"]) == (390, 390, 418)
+    assert sixth["escalate"] == ["C"], "E has not started by week 24: it waits for C"
 
 
 def test_escalation_order_by_worst_index_then_id():

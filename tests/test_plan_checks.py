@@ -135,11 +135,15 @@ def test_the_hidden_benefits_key_follows_from_the_register():
 def test_front_door_reports_give_the_notebooks_figures():
     reports = hc.front_door_reports()
     h = health.program_health(reports)
-    assert h["escalate"] == ["M", "K"] and h["rag"] == "red" and h["rag_index"] == "amber"
-    assert round(h["spi"], 2) == 0.93 and round(h["cpi"], 2) == 0.95
+    # The totals are green while two projects are red: the worst-of rule matters here.
+    assert h["escalate"] == ["M", "K"] and h["rag"] == "red" and h["rag_index"] == "green"
+    assert math.floor(h["spi"] * 100) == 95 and math.floor(h["cpi"] * 100) == 95
     ev = health.earned_value(reports).loc["J"]
     assert (ev.sv, ev.cv, round(ev.spi, 2), round(ev.cpi, 2), round(ev.eac, 2)) == (
-        -9, -5, 0.94, 0.97, 269.22)
+        0, -8, 1.0, 0.97, 268.0)
+    m = health.earned_value(reports).loc["M"]
+    assert (m.sv, m.cv, round(m.spi, 2), round(m.cpi, 2), round(m.eac, 2)) == (
+        -21, -1, 0.7, 0.98, 71.43)
 
 
 def test_random_reports_are_reproducible_and_complete():
@@ -333,7 +337,7 @@ def test_a_right_health_answer_earns_every_point():
     assert hc.score_rollup(my_rollup, SETS) == 4
     assert hc.score_escalate(my_escalate, SETS) == 3
     reports = hc.front_door_reports()
-    hc.check_indicators(my_indicators, reports, {"M": {"spi": 0.7, "eac": 72.0}})
+    hc.check_indicators(my_indicators, reports, {"M": {"spi": 0.7, "eac": 71.43}})
     hc.check_rag(my_rag, {(0.93, 1.1): "amber"})
     hc.check_rollup(my_rollup, reports)
     hc.check_escalate(my_escalate, reports, ["M", "K"])
@@ -367,7 +371,7 @@ def test_health_mistakes_are_diagnosed():
     assert "do not add up the periods" in hc.indicators_mistakes(summed(reports), reports)["sv"]
     rollup = my_rollup(reports)
     assert hc.rollup_mistakes(rollup, reports) == {}
-    wrong = {**rollup, "rag": "amber", "cpi": rollup["cpi"] + 0.01}
+    wrong = {**rollup, "rag": "green", "cpi": rollup["cpi"] + 0.01}
     assert set(hc.rollup_mistakes(wrong, reports)) == {"indices", "rag"}
     assert "own SPI and CPI" in hc.rollup_mistakes(wrong, reports)["rag"]
     assert "wrong order" in hc.escalate_mistake(["K", "M"], reports)
@@ -383,3 +387,75 @@ def test_a_graded_cell_never_fails_even_if_the_checks_do(capsys):
     assert hc.score_rollup(my_rollup, ["not reports"]) == 0
     out = capsys.readouterr()
     assert out.out.count("could not be checked") == 2 and out.err == ""
+
+
+def _all_zero_float(projects):
+    """A wrong critical path: every project with zero float, in an order of work."""
+    table = planning.schedule(projects)
+    order = planning._order(planning.dependency_graph(projects))
+    return [pid for pid in order if table.at[pid, "float"] == 0]
+
+
+def _another_longest_chain(projects):
+    """A longest chain that differs from course.planning.critical_path when there is a tie."""
+    graph = planning.dependency_graph(projects)
+    weeks = dict(zip(projects["id"], projects["weeks"], strict=True))
+    length = planning.program_weeks(projects)
+    usual = planning.critical_path(projects)
+    sources = [p for p in graph if graph.in_degree(p) == 0]
+    sinks = [p for p in graph if graph.out_degree(p) == 0]
+    import networkx as nx
+    for a in sources:
+        for b in sinks:
+            for path in nx.all_simple_paths(graph, a, b) if a != b else [[a]]:
+                if sum(weeks[p] for p in path) == length and path != usual:
+                    return path
+    return usual
+
+
+def test_hidden_programs_have_ties_so_every_zero_float_project_is_not_a_path():
+    text = (EXERCISES / "plan-a-program" / "plan.py").read_text(encoding="utf-8")
+    seeds = [ast.literal_eval(m) for m in re.findall(r"hidden_programs\(\s*(\{.*?\})", text)]
+    for programs in (pc.hidden_programs(s) for s in seeds):
+        for program in programs:
+            assert pc.path_mistake(_all_zero_float(program), program), "a tie is missing"
+            other = _another_longest_chain(program)
+            assert other != planning.critical_path(program), "two longest chains expected"
+            assert pc.path_mistake(other, program) == "", "any longest chain is right"
+    programs = pc.hidden_programs(seeds[1])
+
+    def answering(make):  # the course's planning is switched off while learners' code runs
+        answers = {tuple(p["weeks"]) + tuple(p["id"]): make(p) for p in programs}
+        return lambda projects: answers[tuple(projects["weeks"]) + tuple(projects["id"])]
+
+    wrong = pc.score_critical_path(answering(_all_zero_float), my_weeks, programs)
+    assert wrong == len(programs), "only program_weeks earns its points"
+    right = pc.score_critical_path(answering(_another_longest_chain), my_weeks, programs)
+    assert right == 2 * len(programs)
+
+
+def test_ties_keep_the_program_valid():
+    for n, seed in ((6, 1), (12, 2), (30, 3)):
+        program = random_program(n, seed, ties=True)
+        assert all(isinstance(w, int) and 1 <= w <= 12 for w in program["weeks"])
+        assert random_program(n, seed, ties=True).equals(program)
+    assert random_program(9, 4).equals(random_program(9, 4, ties=False))
+
+
+def _escalate_by(column):
+    """A wrong escalate: the red projects sorted by one index only."""
+    def escalate(reports):
+        table = my_indicators(reports)
+        red = [pid for pid in table.index
+               if my_rag(table.at[pid, "spi"], table.at[pid, "cpi"]) == "red"]
+        return sorted(red, key=lambda pid: (table.at[pid, column], pid))
+    return escalate
+
+
+def test_hidden_report_sets_need_the_lower_of_the_two_indices():
+    text = (EXERCISES / "program-health" / "health.py").read_text(encoding="utf-8")
+    seeds = [ast.literal_eval(m) for m in re.findall(r"hidden_reports\(\s*(\{.*?\})", text)]
+    sets = hc.hidden_reports(seeds[-1])
+    assert hc.score_escalate(my_escalate, sets) == len(sets)
+    assert hc.score_escalate(_escalate_by("spi"), sets) == 0
+    assert hc.score_escalate(_escalate_by("cpi"), sets) == 0

@@ -284,3 +284,34 @@ def test_the_examples_in_the_docstrings_hold():
     import doctest
 
     assert doctest.testmod(rc).failed == 0
+
+
+def test_british_and_american_spellings_earn_the_same_marks():
+    from course.checks import check_format, score_labels
+
+    key = {"R01": ("program", "why"), "R02": ("project", "why")}
+    check_format({"R01": "Programme", "R02": "project"}, key)
+    assert score_labels({"R01": " PROGRAMME ", "R02": "project"}, key) == 2
+    assert score_labels({"R01": "programmes", "R02": "project"}, key) == 1
+    assert rc.score_roles({"S01": "Programme-Manager"}, {"S01": ("program manager", "w")}) == 1
+    assert rc.normalise_role("business change manager") == "change manager"
+
+
+def test_a_key_may_accept_several_defensible_answers(capsys):
+    from course.checks import score_labels
+
+    key = {"P2": (("B2", "B3"), "Either benefit is defensible."), "P7": (None, "Orphan.")}
+    assert rc.score_links({"P2": "b3", "P7": None}, key, noun="projects") == 2
+    assert rc.score_links({"P2": "B2", "P7": None}, key, noun="projects") == 2
+    assert rc.score_links({"P2": "B1", "P7": "B1"}, key, noun="projects") == 0
+    assert "P2: not B1. Either benefit is defensible." in capsys.readouterr().out
+    roles = {"Q4": (("product manager", "product owner"), "Either, by model.")}
+    assert rc.score_roles({"Q4": "product owner"}, roles) == 1
+    assert rc.score_roles({"Q4": "sponsor"}, roles) == 0
+    assert score_labels({"X": "program"}, {"X": (("program", "product"), "w")}) == 1
+    assert score_labels({"X": None}, {"X": ((None, "product"), "w")}) == 0, "no label is no answer"
+    table = rc.empty_raci(["T3"])
+    table.loc["T3", "program manager"] = "A"
+    table.loc["T3", "project manager"] = "R"
+    assert rc.score_accountable(table, {"T3": (("project manager", "program manager"), "w")}) == 1
+    assert rc.score_accountable(table, {"T3": ("project manager", "w")}) == 0

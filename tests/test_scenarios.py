@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import itertools
+import math
+import re
+
 import pandas as pd
 import pytest
 
@@ -98,23 +102,129 @@ def test_benefit_chain_names_unknown_project_or_objective():
         scenarios.benefit_chain(register=register)
 
 
-def test_status_reports_follow_the_baseline_schedule():
-    reports = scenarios.status_reports()
-    assert list(reports.columns) == ["project", "period", "pv", "ev", "ac", "bac"]
-    plan = planning.schedule(scenarios.digitisation_program())
+def _baseline(program: pd.DataFrame, extra: list[tuple[str, str]]) -> pd.DataFrame:
+    for before, after in extra:
+        program = planning.add_dependency(program, before, after)
+    return program
+
+
+def assert_reports_fit_the_schedule(reports: pd.DataFrame, program: pd.DataFrame,
+                                    weeks_per_period: int) -> None:
+    """Status reports that a program's own baseline could have produced.
+
+    * PV is the project's budget spread evenly over its planned weeks, and a
+      project reports from the first period in which work is planned for it,
+      every period after that, whenever work was planned;
+    * PV, EV and AC are cumulative (never fall) and EV never exceeds BAC;
+    * nothing is earned before every project it waits for has finished.  A
+      project earns no faster than its planned rate, so a predecessor that
+      reaches its budget in period q is taken to finish at the start of that
+      period plus its missing work at the planned rate, and a successor can
+      earn at most its planned rate for the weeks after that finish.
+    """
+    plan = planning.schedule(program)
+    graph = planning.dependency_graph(program)
+    assert set(reports["project"]) <= set(plan.index)
+    last = int(reports["period"].max())
+    for pid in plan.index:
+        start, weeks = int(plan.at[pid, "start"]), int(plan.at[pid, "weeks"])
+        planned = [p for p in range(1, last + 1) if p * weeks_per_period > start]
+        got = sorted(reports.loc[reports["project"] == pid, "period"])
+        assert got == planned, f"{pid} reports in periods {got}, its plan says {planned}"
+    by_key = {(r.project, r.period): r for r in reports.itertuples(index=False)}
     for row in reports.itertuples(index=False):
-        week = row.period * scenarios.WEEKS_PER_PERIOD
+        week = row.period * weeks_per_period
         start, weeks = plan.at[row.project, "start"], plan.at[row.project, "weeks"]
         done = min(max(week - start, 0), weeks) / weeks
-        assert row.pv == pytest.approx(row.bac * done), (row.project, row.period)
-        assert row.pv > 0, "a project reports once work is planned for it"
-        assert 0 <= row.ev <= row.bac
+        assert row.pv == pytest.approx(row.bac * done), (row.project, row.period, "PV")
+        assert 0 <= row.ev <= row.bac and row.ac >= 0
     for project, rows in reports.groupby("project"):
         rows = rows.sort_values("period")
         for column in ("pv", "ev", "ac"):
             assert rows[column].is_monotonic_increasing, (project, column)
         assert rows["bac"].nunique() == 1
-        assert rows["period"].diff().dropna().eq(1).all(), f"{project} skips a period"
+
+    def finish(pid: str) -> float:
+        """The earliest week a predecessor can have finished, from its reports."""
+        rows = reports[reports["project"] == pid].sort_values("period")
+        full = rows[rows["ev"] >= rows["bac"]]
+        if full.empty:
+            return math.inf
+        period = int(full["period"].iloc[0])
+        before = rows.loc[rows["period"] == period - 1, "ev"]
+        missing = float(rows["bac"].iloc[0]) - (float(before.iloc[0]) if len(before) else 0.0)
+        rate = float(rows["bac"].iloc[0]) / int(plan.at[pid, "weeks"])
+        return (period - 1) * weeks_per_period + missing / rate
+
+    for (pid, period), row in by_key.items():
+        preds = list(graph.predecessors(pid))
+        if not preds or row.ev == 0:
+            continue
+        ready = max(finish(p) for p in preds)
+        rate = row.bac / plan.at[pid, "weeks"]
+        possible = max(0.0, period * weeks_per_period - ready) * rate
+        assert row.ev <= possible + 1e-9, (
+            f"{pid} has earned {row.ev} by week {period * weeks_per_period}, but it waits for "
+            f"{', '.join(preds)}, which cannot have finished before week {ready:.1f}"
+        )
+
+
+def test_status_reports_follow_the_baseline_schedule():
+    reports = scenarios.status_reports()
+    assert list(reports.columns) == ["project", "period", "pv", "ev", "ac", "bac"]
+    baseline = _baseline(scenarios.digitisation_program(), scenarios.SHARED_TEAM_ORDER)
+    assert_reports_fit_the_schedule(reports, baseline, scenarios.WEEKS_PER_PERIOD)
+    assert planning.program_weeks(baseline) == 46, "sharing the team keeps week 46"
+
+
+def test_the_baseline_never_gives_one_team_two_projects_at_once():
+    program = scenarios.digitisation_program()
+    plan = planning.schedule(_baseline(program, scenarios.SHARED_TEAM_ORDER))
+    team = dict(zip(program["id"], program["team"], strict=True))
+    for a, b in itertools.combinations(plan.index, 2):
+        if team[a] == team[b]:
+            apart = (plan.at[a, "finish"] <= plan.at[b, "start"]
+                     or plan.at[b, "finish"] <= plan.at[a, "start"])
+            assert apart, f"{a} and {b} need the {team[a]} team in the same weeks"
+
+
+def test_front_door_reports_follow_their_own_schedule():
+    from course.health_checks import front_door_reports
+    from course.plan_checks import front_door_program
+
+    assert_reports_fit_the_schedule(front_door_reports(), front_door_program(), 4)
+
+
+@pytest.mark.parametrize("change", ["early-successor", "pv-off-plan", "missing-period"])
+def test_the_consistency_check_catches_broken_reports(change):
+    """The check above must be able to fail: three ways of breaking the scenario's data."""
+    reports = scenarios.status_reports()
+    if change == "early-successor":  # C one step short at week 24, as D still earns 78
+        reports.loc[(reports["project"] == "C") & (reports["period"] == 6), "ev"] = 87
+    elif change == "pv-off-plan":
+        reports.loc[(reports["project"] == "E") & (reports["period"] == 7), "pv"] = 120
+    else:
+        reports = reports[~((reports["project"] == "B") & (reports["period"] == 3))]
+    baseline = _baseline(scenarios.digitisation_program(), scenarios.SHARED_TEAM_ORDER)
+    with pytest.raises(AssertionError):
+        assert_reports_fit_the_schedule(reports, baseline, scenarios.WEEKS_PER_PERIOD)
+
+
+def test_risk_owners_follow_the_rule_taught():
+    """A risk that crosses projects sits with the program manager; one inside a project does not."""
+    risks = scenarios.risk_register()
+    ids = set(scenarios.digitisation_program()["id"])
+    for risk in risks.itertuples(index=False):
+        named = {pid for pid in ids if re.search(rf"\b{pid}\b", risk.risk)}
+        crosses = risk.project == "program" or len(named) > 1
+        if crosses:
+            assert risk.project == "program", f"{risk.id} crosses projects {sorted(named)}"
+            assert risk.owner == "Program manager", risk.id
+        else:
+            assert risk.owner != "Program manager", f"{risk.id} stays inside {risk.project}"
+    assert risks.set_index("id").loc["R5", "owner"] == "Program manager", (
+        "the vendor of B delays C, D and E too"
+    )
 
 
 def test_status_reports_have_one_late_and_one_over_budget_project():

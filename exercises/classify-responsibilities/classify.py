@@ -22,17 +22,21 @@
 # process-digitisation program or around the workflow app that comes out of it.
 # Decide for each one which discipline it belongs to:
 #
-# - **`"project"`**: delivering one defined output on time, within budget and to scope;
-# - **`"program"`**: coordinating several interdependent projects so that together they
-#   deliver benefits for a strategic objective;
+# - **`"project"`**: temporary work, with a start and an end, that creates a unique
+#   product, service or result (often several deliverables), judged by delivering it on
+#   time, within budget, to scope and quality, and by the value it enables;
+# - **`"program"`**: coordinating several interdependent projects (and other work) so
+#   that together they deliver benefits that managing them one by one would not;
 # - **`"product"`**: deciding what is offered to users or a market, and why, over the
-#   product's whole life, judged by product-market fit.
+#   product's whole life, judged by how well it meets their needs (product-market fit).
 #
-# Ask yourself three questions: how long does this work last, what question does it
-# answer (*when*, *how*, or *who, what and why*), and how is its success measured?
+# Ask yourself three questions: does the work end when something is delivered, does it
+# coordinate several projects for benefits, and is it about what users get from an offer
+# that has no planned end?
 #
 # **What to hand in.** Fill in the dict `answers` so that it maps every statement id to
-# `"project"`, `"program"` or `"product"`. Capitals and spaces do not matter.
+# `"project"`, `"program"` or `"product"`. Capitals, spaces and the British spelling
+# (`"programme"`) do not matter.
 #
 # **How it is marked** (31 points):
 # 2 points for a complete answer that uses only the three labels,
@@ -79,7 +83,7 @@ from course.checks import check_examples
 
 check_examples(answers, {
     "R01": ("project", "keeping one pilot on schedule and in budget is the "
-            "project manager's job: one output, a fixed end, time and cost as the measure."),
+            "project manager's job: temporary work with a fixed end, time and cost among its measures."),
     "R02": ("product", "choosing what goes into the next release, from what users say, "
             "answers the product questions of who, what and why."),
     "R03": ("program", "sequencing the work of two interdependent projects is "
@@ -96,32 +100,33 @@ import importlib
 import course.checks
 
 KEY = {
-    "R01": ("project", "Keeping one pilot on time and in budget is delivering a single output, so it is project work."),
-    "R02": ("product", "Choosing a release's features from what users say is deciding what to build and why, so it is product work."),
-    "R03": ("program", "Ordering the work of two interdependent projects is managing dependencies across projects, so it is program work."),
-    "R04": ("program", "A benefits register tracks the benefits that several projects deliver together, so it is program work."),
-    "R05": ("project", "A risk and issue log for one migration is a tool for delivering that one output, so it is project work."),
-    "R06": ("product", "Usage and revenue targets measure product-market fit, so watching them is product work."),
-    "R07": ("product", "A roadmap over several future versions has no planned end and answers what and why, so it is product work."),
-    "R08": ("program", "Sharing one team among component projects is allocating resources across projects, so it is program work."),
-    "R09": ("project", "Closing and handing over once the output exists marks the fixed end of a project, so it is project work."),
-    "R10": ("program", "Aligning all the projects' technology with company strategy is what a technical program manager does, so it is program work."),
-    "R11": ("project", "Assigning tasks and following up deliverables is the day-to-day of one team's delivery, so it is project work."),
-    "R12": ("product", "Finding out what users need and why is product discovery, so it is product work."),
-    "R13": ("product", "Retiring a version is a decision about the product's life cycle, so it is product work."),
-    "R14": ("program", "Reporting how several projects together move a strategic objective is program governance, so it is program work."),
-    "R15": ("project", "A scope baseline and change control belong to one project's plan, so it is project work."),
-    "R16": ("product", "Pricing and positioning decide how the offer meets a market, so it is product work."),
-    "R17": ("program", "Tranches that release benefits before the last project ends are a program structure, so it is program work."),
-    "R18": ("project", "A detailed task schedule for one project's delivery is project planning, so it is project work."),
-    "R19": ("program", "Persuading other departments to lend people for a multi-year effort is the influencing a program needs, so it is program work."),
-    "R20": ("product", "Ordering the backlog by value to users is the product owner's accountability, so it is product work."),
-    "R21": ("project", "Making one team deliver one output to its acceptance criteria is controlling quality in a project, so it is project work."),
-    "R22": ("program", "Stopping a component that no longer serves the benefits is a program decision across projects, so it is program work."),
-    "R23": ("product", "Checking whether customers keep using a version and choosing what to improve is iterating towards fit, so it is product work."),
-    "R24": ("project", "Sign-off on a single deliverable closes one output against its requirements, so it is project work."),
-    "R25": ("program", "Risks that cut across several projects are managed above any one of them, so it is program work."),
-    "R26": ("product", "Reusing earlier versions to serve a new kind of customer is thinking in a product's iterations, so it is product work."),
+    # id: (label, the reason and its source; printed only to a learner who missed it)
+    "R01": ("project", "Keeping one pilot on time and in budget is delivering one temporary piece of work within its baseline, so it is project work (PMI Lexicon: project)."),
+    "R02": ("product", "Choosing a release's features from what users say is deciding what to build and why, so it is product work (SVPG: the product manager answers for value)."),
+    "R03": ("program", "Ordering the work of two interdependent projects is managing dependencies across projects, so it is program work (PMI Standard for Program Management)."),
+    "R04": ("program", "A benefits register tracks the benefits that several projects deliver together, so it is program work (MSP 5th ed.: benefits management)."),
+    "R05": ("project", "A risk and issue log for one migration is a tool for delivering that one project, so it is project work (PMBOK Guide 7th ed.: uncertainty domain)."),
+    "R06": ("product", "Usage and revenue targets measure how well the app meets its market, so watching them is product work (product-market fit)."),
+    "R07": ("product", "A roadmap over several future versions has no planned end and answers what and why, so it is product work (SVPG; Scrum Guide 2020: Product Goal)."),
+    "R08": ("program", "Sharing one team among component projects is allocating resources across projects, so it is program work (PMI Standard for Program Management)."),
+    "R09": ("project", "Closing and handing over once the result exists marks the fixed end of a temporary endeavour, so it is project work (PMI Lexicon: project)."),
+    "R10": ("program", "Making the technology of all the component projects fit together and fit the company's strategy is coordination above any one project, so it is program work; the technical program manager of lesson 2 does it (PMI Standard for Program Management: strategy alignment)."),
+    "R11": ("project", "Assigning tasks and following up deliverables is the day-to-day of one team's delivery, so it is project work (PMBOK Guide 7th ed.: project work domain)."),
+    "R12": ("product", "Asking users which problem the app's next releases should solve is product discovery for a product with no planned end, so it is product work (SVPG: value risk)."),
+    "R13": ("product", "Retiring a version is a decision about the product's life cycle, so it is product work (product life cycle, lesson 7)."),
+    "R14": ("program", "Reporting how several projects together move a strategic objective is program governance, so it is program work (MSP 5th ed.; PMI Standard for Program Management)."),
+    "R15": ("project", "A scope baseline and change control belong to one project's plan, so it is project work (PMBOK Guide)."),
+    "R16": ("product", "Pricing and positioning decide how the offer meets a market, so it is product work (SVPG: business viability)."),
+    "R17": ("program", "Tranches that release benefits before the last project ends are a program structure, so it is program work (MSP 5th ed.: tranches)."),
+    "R18": ("project", "A detailed task schedule for one project's delivery is project planning, so it is project work (PMBOK Guide 7th ed.: planning domain)."),
+    "R19": ("program", "Persuading other departments to lend people to a program that spans several projects is the influencing a program needs, so it is program work (PMI Standard for Program Management: stakeholder engagement)."),
+    "R20": ("product", "Ordering the backlog by value to users is the product owner's accountability, so it is product work (Scrum Guide 2020)."),
+    "R21": ("project", "Making one team deliver a deliverable to its acceptance criteria is controlling quality in a project, so it is project work (PMBOK Guide 7th ed.: delivery domain)."),
+    "R22": ("program", "Stopping a component that no longer serves the benefits is a program decision across projects, so it is program work (MSP 5th ed.: benefits-led programmes)."),
+    "R23": ("product", "Checking whether customers keep using a version and choosing what to improve is iterating towards fit, so it is product work (SVPG)."),
+    "R24": ("project", "Sign-off on one project's deliverables closes them against their requirements, so it is project work (PMBOK Guide: validate scope)."),
+    "R25": ("program", "Risks that cut across several projects are managed above any one of them, so it is program work (PMI Standard for Program Management: program risk management)."),
+    "R26": ("product", "Deciding whom the app serves next and what it must do for them answers who, what and why for an offer with no planned end, so it is product work (SVPG: value and viability)."),
 }
 # Reload the checks so that nothing the notebook redefined is used for marking.
 importlib.reload(course.checks).score_labels(globals().get("answers"), KEY)

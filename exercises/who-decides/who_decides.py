@@ -33,7 +33,20 @@
 # | `"product owner"` | the value of what one team builds: the order of the backlog, what each item must do |
 # | `"scrum master"` | how well the Scrum team works: coaching, removing impediments, continuous improvement |
 #
-# Read what the decision is about, not who happens to be in the room.
+# Read what the decision is about, not who happens to be in the room. Two things about
+# this organisation matter:
+#
+# - **Above the program** sits the executive board, which chose the program for its
+#   portfolio and set its budget. The decisions below are all taken inside that budget;
+#   none of them goes back to the board unless it says so.
+# - **Around the workflow app** the organisation splits the product roles as SAFe and
+#   many firms do: a product manager owns the app's vision and roadmap over the coming
+#   year, and a product owner works with the Scrum team on its backlog. In a team that
+#   follows only the Scrum Guide 2020, one Product Owner would hold both parts; here,
+#   grade your answers in the split model.
+#
+# Where the program manager prepares a decision and the sponsor or board approves it,
+# the situation says which of the two it asks about.
 #
 # **What to hand in.**
 #
@@ -96,8 +109,9 @@ from course.checks import check_examples
 from course.role_checks import plain_roles
 
 check_examples(plain_roles(answers), {
-    "S01": ("sponsor", "approving the business case and releasing the money is the sponsor's "
-            "call: the sponsor owns the case for the program and answers for its value."),
+    "S01": ("sponsor", "approving the business case and releasing the money within the budget "
+            "the executive board set is the sponsor's call: the sponsor (MSP's Senior Responsible "
+            "Owner) owns the case for the program and answers for its value."),
     "S03": ("project manager", "ordering one project's tasks and assigning them to its team "
             "members is day-to-day delivery of one output, the project manager's job."),
     "S04": ("product owner", "ordering the backlog so that the most valuable stories come "
@@ -114,22 +128,23 @@ import importlib
 import course.role_checks
 
 ROLE_KEY = {
-    "S01": ("sponsor", "Approving the business case and its money belongs to the sponsor, who owns the case for the program."),
-    "S02": ("program manager", "Giving one shared team to one of two interdependent projects is managing resources across projects, the program manager's job."),
-    "S03": ("project manager", "Ordering one project's tasks and giving them to team members is the project manager's day-to-day delivery work."),
-    "S04": ("product owner", "Ordering the backlog by value for the next sprint is what the product owner is accountable for."),
-    "S05": ("scrum master", "Removing impediments and helping the team improve how it works is the scrum master's accountability."),
-    "S06": ("product manager", "Deciding whom the product serves next and whether that is viable is a product strategy decision, the product manager's."),
-    "S07": ("change manager", "Getting people to adopt a new way of working is the people side of change, owned by the change manager."),
-    "S08": ("sponsor", "Whether the benefits still justify a higher cost is a business-case decision, so it is the sponsor's."),
-    "S09": ("project manager", "A slip inside the project's own tolerance is re-planned by its project manager without escalating."),
-    "S10": ("program manager", "A risk that touches several component projects is managed at program level, by the program manager."),
-    "S11": ("product owner", "Writing acceptance criteria and explaining what users need to the developers is the product owner's work with the team."),
-    "S12": ("product manager", "Setting the product's roadmap in the face of the market answers who, what and why: the product manager's call."),
-    "S13": ("change manager", "Judging business readiness and whether new habits have stuck is the change manager's part in realising benefits."),
-    "S14": ("sponsor", "Closing the program and handing benefits to the business is decided by the sponsor, who owns the business case to the end."),
-    "S15": ("scrum master", "Coaching the team on Scrum so that it plans work it can finish is the scrum master's job, not the product owner's."),
-    "S16": ("program manager", "Planning tranches, the step changes in which component projects deliver, is the program manager's work."),
+    # id: (role, the reason and its source; printed only to a learner who missed it)
+    "S01": ("sponsor", "Within the budget the executive board set, approving the business case and releasing its money belongs to the sponsor, who owns the case for the program (MSP 5th ed.: the Senior Responsible Owner)."),
+    "S02": ("program manager", "Giving one shared team to one of two interdependent projects is managing resources across projects, the program manager's job (PMI Standard for Program Management)."),
+    "S03": ("project manager", "Ordering one project's tasks and giving them to team members is the project manager's day-to-day delivery work (PMBOK Guide 7th ed.)."),
+    "S04": ("product owner", "Ordering the backlog by value for the next sprint is what the product owner is accountable for (Scrum Guide 2020)."),
+    "S05": ("scrum master", "Causing impediments to be removed and helping the team improve how it works is the scrum master's accountability (Scrum Guide 2020)."),
+    "S06": ("product manager", "Deciding whom the product serves next and whether that is viable is product strategy, the product manager's in this organisation's split of the roles (SVPG: value and viability)."),
+    "S07": ("change manager", "Getting people to adopt a new way of working is the people side of change, led by the business change manager (MSP 5th ed.)."),
+    "S08": ("sponsor", "Whether the benefits still justify a higher cost is a business-case decision, so it is the sponsor's (MSP 5th ed.: the SRO owns the business case)."),
+    "S09": ("project manager", "A slip that stays inside the project's tolerance and inside its float moves no other project and no program date, so its project manager re-plans it and reports it; a slip on a critical project, or beyond tolerance, would go up (PRINCE2 7: management by exception)."),
+    "S10": ("program manager", "A risk that touches several component projects is managed at program level, by the program manager (PMI Standard for Program Management: program risk management)."),
+    "S11": ("product owner", "Writing acceptance criteria and explaining what users need to the developers is the product owner's work with the team (Scrum Guide 2020: Product Backlog items)."),
+    "S12": ("product manager", "Setting the app's roadmap for the coming year in the face of the market answers who, what and why: in this organisation's split of the roles that is the product manager's call, where the Scrum Guide alone would give it to the Product Owner (SVPG; SAFe)."),
+    "S13": ("change manager", "Judging business readiness and whether new habits have stuck is the business change manager's part in realising benefits (MSP 5th ed.)."),
+    "S14": ("sponsor", "Closing the program and handing benefits to the business is decided by the sponsor, who owns the business case to the end (MSP 5th ed.; PMI Standard for Program Management: program closure)."),
+    "S15": ("scrum master", "Coaching the team on Scrum so that it plans work it can finish is the scrum master's job, not the product owner's (Scrum Guide 2020)."),
+    "S16": ("program manager", "Preparing the tranche plan, the step changes in which component projects deliver, is program management work; the board and the sponsor then approve it, as lesson 8 shows (MSP 5th ed.: tranches)."),
 }
 # Reload the checks so that nothing the notebook redefined is used for marking.
 importlib.reload(course.role_checks).score_roles(globals().get("answers"), ROLE_KEY)
@@ -186,11 +201,12 @@ import importlib
 import course.role_checks
 
 RACI_KEY = {
-    "T1": ("sponsor", "The business case and its funding are owned by the sponsor, even if the program manager writes them."),
-    "T2": ("program manager", "The roadmap and the dependencies between projects are what the program manager owns."),
-    "T3": ("project manager", "Delivering one component project on time, in budget and to scope is the project manager's accountability."),
-    "T4": ("change manager", "Adoption is the people side of change: the change manager answers for it, while others help with the training."),
-    "T5": ("product owner", "The product backlog is ordered by the product owner, who answers for the value the team delivers."),
+    # id: (role, the reason and its source; printed only to a learner who missed it)
+    "T1": ("sponsor", "The business case, within the board's budget, is owned by the sponsor, even if the program manager writes it (MSP 5th ed.: the Senior Responsible Owner)."),
+    "T2": ("program manager", "The roadmap and the dependencies between projects are what the program manager owns (PMI Standard for Program Management: program roadmap)."),
+    "T3": ("project manager", "Running one project's day-to-day work within the tolerances it was given is the project manager's accountability; whoever set the tolerances (in PRINCE2 7 the Executive, here the program) answers for the project as a whole (PRINCE2 7: management by exception)."),
+    "T4": ("change manager", "Adoption is the people side of change: the business change manager answers for it, while others help with the training (MSP 5th ed.)."),
+    "T5": ("product owner", "The product backlog is ordered by the product owner, who answers for the value the team delivers (Scrum Guide 2020)."),
 }
 importlib.reload(course.role_checks).score_accountable(globals().get("raci"), RACI_KEY)
 ### END HIDDEN TESTS
