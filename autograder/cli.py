@@ -43,6 +43,7 @@ def cmd_grade(args) -> int:
             sandbox=not args.no_sandbox,
             limits=limits,
             feedback=args.feedback,
+            allow_new=args.allow_new,
         )
     except SandboxUnavailable as error:
         print(f"triad grade: {error}", file=sys.stderr)
@@ -55,6 +56,8 @@ def cmd_grade(args) -> int:
     if not outcomes:
         print(f"no submissions under {classroom.root / 'submitted'}/<learner>/{args.assignment}/")
         return 0
+    unlisted = [o for o in outcomes if o.status == "unlisted"]
+    outcomes = [o for o in outcomes if o.status != "unlisted"]
     broken = [o for o in outcomes if o.status != "graded"]
     for outcome in outcomes:
         if outcome.status == "graded":
@@ -66,16 +69,47 @@ def cmd_grade(args) -> int:
         f"graded {len(outcomes) - len(broken)} of {len(outcomes)} submissions; "
         f"feedback in {classroom.root / 'feedback'}"
     )
-    return EXIT_SOME_BROKEN if broken else 0
+    if unlisted:
+        print(f"not on the roster, not graded ({len(unlisted)}): "
+              f"{', '.join(o.learner for o in unlisted)}; add them with `triad roster import` "
+              "or grade them with --allow-new")
+    return EXIT_SOME_BROKEN if broken or unlisted else 0
 
 
 def cmd_export(args) -> int:
-    from .grade import export_grades
+    from .export import export
 
     classroom = _classroom(args)
-    output = args.output or classroom.root / "grades.csv"
-    table = export_grades(classroom, output)
-    print(f"wrote {len(table)} rows to {output}")
+    name = "grades.csv" if args.format == "long" else f"grades-{args.format}.csv"
+    output = args.output or classroom.root / name
+    rows = export(classroom, output, args.format)
+    print(f"wrote {rows} rows ({args.format}) to {output}")
+    return 0
+
+
+def cmd_roster_import(args) -> int:
+    from .roster import RosterError, import_roster
+
+    classroom = _classroom(args)
+    try:
+        added, updated = import_roster(classroom, args.file)
+    except RosterError as error:
+        print(f"triad roster import: {error}", file=sys.stderr)
+        return 1
+    print(f"roster: {len(added)} learners added, {len(updated)} updated "
+          f"(in the gradebook and {classroom.root / 'roster.json'})")
+    return 0
+
+
+def cmd_roster_list(args) -> int:
+    from .roster import format_roster, load
+
+    learners = load(_classroom(args))
+    if not learners:
+        print("no roster: import one with `triad roster import FILE.csv`")
+        return 0
+    print(format_roster(learners))
+    print(f"{len(learners)} learners")
     return 0
 
 
@@ -220,11 +254,42 @@ def build_parser() -> argparse.ArgumentParser:
         "default, unless an assignment sets its own); answers: explain every item with its "
         "right answer (release after the deadline)",
     )
+    p.add_argument(
+        "--allow-new", action="store_true",
+        help="also grade folders under submitted/ of learners not on the roster",
+    )
     p.set_defaults(func=cmd_grade)
 
-    p = sub.add_parser("export", parents=[common], help="write all grades as CSV")
-    p.add_argument("--output", type=Path, help="CSV file (default: COURSE_DIR/grades.csv)")
+    p = sub.add_parser(
+        "export", parents=[common], help="write all grades as CSV, or as an LMS gradebook",
+        description=(
+            "Write every learner's grade in every assignment, with a status: graded, late, "
+            "broken (could not be graded) or not submitted. long: one row per learner and "
+            "assignment; canvas: Canvas's gradebook import CSV (Student, ID, SIS User ID, "
+            "SIS Login ID, Section, one column per assignment); moodle: a CSV for Moodle's "
+            "grade import (Username, Email address, ID number, one column per assignment)."
+        ),
+    )
+    p.add_argument("--format", choices=["long", "canvas", "moodle"], default="long",
+                   help="default: long")
+    p.add_argument("--output", type=Path,
+                   help="CSV file (default: COURSE_DIR/grades.csv, or grades-FORMAT.csv)")
     p.set_defaults(func=cmd_export)
+
+    roster = sub.add_parser("roster", help="import or list the learners of the course")
+    roster_sub = roster.add_subparsers(dest="roster_command", required=True, metavar="ACTION")
+    p = roster_sub.add_parser(
+        "import", parents=[common], help="add or update learners from a CSV file",
+        description=(
+            "Read a CSV with a header row and the columns id (required), name, email, "
+            "lms_login, section, and store each learner in the gradebook. Once a roster "
+            "exists, triad grade grades only learners on it (unless --allow-new)."
+        ),
+    )
+    p.add_argument("file", type=Path, metavar="FILE.csv")
+    p.set_defaults(func=cmd_roster_import)
+    p = roster_sub.add_parser("list", parents=[common], help="print the roster")
+    p.set_defaults(func=cmd_roster_list)
 
     p = sub.add_parser(
         "report",

@@ -16,6 +16,7 @@ from tqdm import tqdm
 
 from .classroom import Classroom
 from .executor import Settings, grade_many, notebook_imports
+from .roster import split_submitters
 from .sandbox import INSTALL_HINT, Limits, SandboxUnavailable, find_bwrap
 
 # nbgrader's gradebook triggers harmless SQLAlchemy autoflush warnings on every submission.
@@ -29,7 +30,7 @@ class Outcome:
     """What happened to one learner's submission."""
 
     learner: str
-    status: str  # "graded" or "broken"
+    status: str  # "graded", "broken" or "unlisted" (a folder of someone not on the roster)
     score: float | None = None
     max_score: float | None = None
     message: str = ""
@@ -106,6 +107,7 @@ def grade_one(classroom: Classroom, assignment: str, learner: str, notebooks: li
 
 
 EXECUTORS = ("fast", "stock")
+NOT_ON_ROSTER = "not on the roster: not graded (triad roster import, or grade with --allow-new)"
 
 
 def default_jobs() -> int:
@@ -133,6 +135,7 @@ def grade_assignment(
     sandbox: bool = True,
     limits: Limits | None = None,
     feedback: str | None = None,
+    allow_new: bool = False,
 ) -> list[Outcome]:
     """Grade every submission of ``assignment`` (or only ``learners``).
 
@@ -150,11 +153,17 @@ def grade_assignment(
     and the test cells run in the learner's kernel.  ``feedback`` is the
     feedback policy (``hints`` or ``answers``, see ``course.feedback``; default:
     each assignment's own, else ``hints``).
+
+    When the course has a roster (``triad roster import``), a folder under
+    ``submitted/`` of someone not on it is not graded: its outcome is
+    ``unlisted``.  ``allow_new`` grades it anyway, adding the learner to the
+    gradebook.
     """
     if executor not in EXECUTORS:
         raise ValueError(f"executor must be one of {', '.join(EXECUTORS)}, not {executor!r}")
     notebooks = notebook_names(classroom, assignment)
     learners = learners if learners is not None else classroom.submitters(assignment)
+    learners, unlisted = split_submitters(classroom, learners, allow_new)
     outcomes: list[Outcome] = []
     if executor == "fast" and sandbox and learners:
         require_sandbox()
@@ -170,6 +179,7 @@ def grade_assignment(
         finally:
             order = {learner: i for i, learner in enumerate(learners)}
             outcomes.sort(key=lambda o: order.get(o.learner, len(order)))
+            outcomes += [Outcome(x, "unlisted", message=NOT_ON_ROSTER) for x in unlisted]
             _write_record(classroom, assignment, outcomes)
     return outcomes
 
@@ -212,24 +222,10 @@ def _grade_fast(classroom, assignment, learners, notebooks, outcomes, bar, jobs,
 
 
 def grades_table(classroom: Classroom) -> pd.DataFrame:
-    """One row per learner and assignment from the gradebook, missing submissions included."""
-    rows = []
-    with classroom.gradebook() as gb:
-        for assignment in gb.assignments:
-            for student in gb.students:
-                try:
-                    submission = gb.find_submission(assignment.name, student.id)
-                except MissingEntry:
-                    rows.append(
-                        (student.id, assignment.name, None, assignment.max_score, "missing")
-                    )
-                    continue
-                rows.append(
-                    (student.id, assignment.name, submission.score, submission.max_score, "graded")
-                )
-    table = pd.DataFrame(rows, columns=["learner", "assignment", "score", "max_score", "status"])
-    table["percent"] = (100 * table["score"] / table["max_score"]).round(1)
-    return table.sort_values(["assignment", "learner"], ignore_index=True)
+    """One row per learner and assignment, with its status (see ``autograder.export``)."""
+    from .export import grades_table
+
+    return grades_table(classroom)
 
 
 def export_grades(classroom: Classroom, output: Path | str) -> pd.DataFrame:
