@@ -144,8 +144,14 @@ def cmd_return(args) -> int:
 
 
 def cmd_report(args) -> int:
-    from .report import write_report
+    from .report import write_overview, write_report
 
+    if args.assignment is None:
+        page, reports = write_overview(_classroom(args), args.output)
+        for report in reports:
+            print(f"{report.assignment}: {report.summary()}")
+        print(f"course overview in {page}")
+        return 0
     page, report = write_report(_classroom(args), args.assignment, args.output)
     print(report.summary())
     print(f"report in {page}")
@@ -294,18 +300,22 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser(
         "report",
         parents=[common],
-        help="write an HTML report on how the cohort did in an assignment",
+        help="write an HTML report on how the cohort did in an assignment, or in all of them",
         description=(
             "After `triad grade`: write a page with the score distribution, each test's and "
-            "each statement's share of correct answers, the most common wrong answers with "
-            "the misconception they show, and who did not submit or could not be graded."
+            "each item's share of correct answers among those who attempted it, its "
+            "discrimination (likely key problems flagged), the misconceptions the wrong "
+            "answers show, a confusion table per classification test, the coding mistakes "
+            "of function answers, and every learner's status with a link to their feedback. "
+            "Without ASSIGNMENT: a report for every assignment and a course overview."
         ),
     )
-    p.add_argument("assignment", metavar="ASSIGNMENT")
+    p.add_argument("assignment", metavar="ASSIGNMENT", nargs="?", default=None)
     p.add_argument(
         "--output",
         type=Path,
-        help="folder for index.html and its charts (default: COURSE_DIR/reports/ASSIGNMENT)",
+        help="folder for index.html and its charts (default: COURSE_DIR/reports/ASSIGNMENT, "
+        "or COURSE_DIR/reports for the overview)",
     )
     p.set_defaults(func=cmd_report)
 

@@ -19,6 +19,7 @@ from __future__ import annotations
 import ast
 import html
 import json
+import os
 import re
 import statistics
 from collections import Counter
@@ -30,7 +31,10 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from nbgrader.api import MissingEntry
 
+from .analysis import KEY_PROBLEM, first_clause, point_biserial, problem_lines
 from .classroom import Classroom
+from .export import learners as export_learners
+from .items import item_texts
 
 #: One wrong item in a hidden test's output: ``R05: not program. <why>``.
 WRONG_LINE = re.compile(r"^(?P<item>[A-Z]+\d+): (?P<what>[^.]+?)\. (?P<why>\S.*)$")
@@ -62,23 +66,37 @@ class CellStats:
 
 @dataclass
 class ItemStats:
-    """One statement of a label exercise: how many graded learners labelled it correctly."""
+    """One item (a statement, a decision, a link): how the graded learners answered it.
+
+    Shares count only learners who attempted the item: a blank is counted apart.
+    """
 
     item: str
-    label: str  # the expected label, "" when the answer key could not be read
+    label: str  # the expected answer, "" when the answer key could not be read
     why: str
+    text: str = ""  # the statement the learner read
     learners: int = 0
     correct: int = 0
     blank: int = 0
+    discrimination: float | None = None
+
+    @property
+    def attempted(self) -> int:
+        return self.learners - self.blank
 
     @property
     def share(self) -> float | None:
-        return self.correct / self.learners if self.learners else None
+        return self.correct / self.attempted if self.attempted else None
+
+    @property
+    def key_problem(self) -> bool:
+        """Strong learners get it "wrong" more often than weak ones: check the key."""
+        return self.discrimination is not None and self.discrimination <= KEY_PROBLEM
 
 
 @dataclass
 class WrongAnswer:
-    """A wrong label given to one statement, with how many learners gave it."""
+    """A wrong answer given to one item, with how many of those who attempted it gave it."""
 
     item: str
     given: str
@@ -93,6 +111,51 @@ class WrongAnswer:
 
 
 @dataclass
+class Misconception:
+    """One confusion (``given`` where the key says ``label``) across the items it shows in."""
+
+    label: str
+    given: str
+    what: str  # the hint the checks give for this answer: what the confusion is
+    items: list[str]
+    answers: int  # wrong answers of this kind, over all items and learners
+    learners: int  # learners who showed it at least once
+
+
+@dataclass
+class Confusion:
+    """Right against given answer for the items of one classification test."""
+
+    cell: str
+    labels: list[str]  # rows: the right answers
+    given: list[str]  # columns: the answers given ("" for blank)
+    counts: dict[tuple[str, str], int]
+
+
+@dataclass
+class CodingMistake:
+    """One kind of problem a function check found, and how many learners it hit."""
+
+    cell: str
+    clause: str
+    learners: int
+    example: str
+
+
+@dataclass
+class LearnerRow:
+    """One learner on the report: status, score and where their feedback is."""
+
+    id: str
+    name: str
+    section: str
+    status: str  # graded, late, broken, not submitted, not on the roster
+    score: float | None
+    message: str
+    feedback: list[str]  # paths of their feedback pages, relative to the course root
+
+
+@dataclass
 class Report:
     assignment: str
     max_score: float
@@ -102,15 +165,22 @@ class Report:
     cells: list[CellStats]
     items: list[ItemStats]
     wrong_answers: list[WrongAnswer] = field(default_factory=list)
+    misconceptions: list[Misconception] = field(default_factory=list)
+    confusions: list[Confusion] = field(default_factory=list)
+    coding_mistakes: list[CodingMistake] = field(default_factory=list)
+    roster: list[LearnerRow] = field(default_factory=list)
+    unlisted: dict[str, str] = field(default_factory=dict)
 
     @property
     def learners(self) -> int:
         return len(self.scores) + len(self.broken) + len(self.missing)
 
     def summary(self) -> str:
+        late = sum(r.status == "late" for r in self.roster)
         parts = [
-            f"{self.learners} learners: {len(self.scores)} graded, "
-            f"{len(self.broken)} not gradeable, {len(self.missing)} did not submit."
+            f"{self.learners} learners: {len(self.scores)} graded"
+            + (f" ({late} late)" if late else "")
+            + f", {len(self.broken)} not gradeable, {len(self.missing)} did not submit."
         ]
         if self.scores:
             values = list(self.scores.values())
@@ -120,6 +190,8 @@ class Report:
                 f"median {statistics.median(values):g}, "
                 f"range {min(values):g} to {max(values):g}."
             )
+        if self.unlisted:
+            parts.append(f"{len(self.unlisted)} not on the roster (not graded).")
         return " ".join(parts)
 
 
@@ -217,14 +289,15 @@ def read_outcomes(classroom: Classroom, assignment: str) -> list[dict]:
 
 def build_report(classroom: Classroom, assignment: str) -> Report:
     """Gather the cohort's numbers for ``assignment`` (see the module's docstring)."""
-    broken = {
-        o["learner"]: o.get("message", "")
-        for o in read_outcomes(classroom, assignment)
-        if o.get("status") != "graded"
-    }
+    outcomes = read_outcomes(classroom, assignment)
+    broken = {o["learner"]: o.get("message", "") for o in outcomes if o.get("status") == "broken"}
+    unlisted = {o["learner"]: o.get("message", "") for o in outcomes
+                if o.get("status") == "unlisted"}
     cells: dict[tuple[str, str], CellStats] = {}
     scores: dict[str, float] = {}
+    late: set[str] = set()
     missing: list[str] = []
+    people = export_learners(classroom)
     with classroom.gradebook() as gb:
         try:
             found = gb.find_assignment(assignment)
@@ -247,6 +320,8 @@ def build_report(classroom: Classroom, assignment: str) -> Report:
                 missing.append(student.id)
                 continue
             scores[student.id] = float(submission.score)
+            if (submission.total_seconds_late or 0) > 0:
+                late.add(student.id)
             for notebook in submission.notebooks:
                 for grade in notebook.grades:
                     stats = cells.get((notebook.name, grade.name))
@@ -262,12 +337,16 @@ def build_report(classroom: Classroom, assignment: str) -> Report:
         for cell in _grade_cells(source) if source else []:
             grade_id = cell.metadata["nbgrader"].get("grade_id")
             if (name, grade_id) in cells:
-                cells[name, grade_id].description = _docstring(cell.source)
+                cells[name, grade_id].description = (
+                    _docstring(cell.source) if cell.cell_type == "code"
+                    else "a written answer, marked by the instructor")
             key = answer_key(cell.source)
             if key:
                 keys[name, grade_id] = key
-    items, wrong_answers = _item_statistics(classroom, assignment, notebooks, keys, list(scores))
-    return Report(
+    texts = item_texts(assignment)
+    marks = _marks(classroom, assignment, notebooks, keys, list(scores))
+    items = _items(marks, texts, scores)
+    report = Report(
         assignment=assignment,
         max_score=max_score,
         scores=scores,
@@ -275,69 +354,179 @@ def build_report(classroom: Classroom, assignment: str) -> Report:
         missing=missing,
         cells=list(cells.values()),
         items=items,
-        wrong_answers=wrong_answers,
+        wrong_answers=_wrong_answers(marks, {s.item: s for s in items}),
+        misconceptions=_misconceptions(marks),
+        confusions=_confusions(marks),
+        coding_mistakes=_coding_mistakes(marks, cells),
+        unlisted=dict(sorted(unlisted.items())),
     )
+    for learner in sorted(set(people) | set(scores) | set(broken)):
+        person = people.get(learner)
+        if learner in broken:
+            status = "broken"
+        elif learner in scores:
+            status = "late" if learner in late else "graded"
+        else:
+            status = "not submitted"
+        pages = sorted(classroom.folder("feedback", assignment, learner).glob("*.html"))
+        report.roster.append(LearnerRow(
+            learner, person.name if person else "", person.section if person else "", status,
+            scores.get(learner), broken.get(learner, ""),
+            [str(p.relative_to(classroom.root)) for p in pages]))
+    return report
 
 
-def _item_statistics(classroom, assignment, notebooks, keys, learners):
-    """Per-statement shares and the most common wrong answers, from the autograded notebooks.
+@dataclass
+class _Mark:
+    """One item one learner was marked on, as the check recorded it."""
+
+    learner: str
+    cell: str
+    item: str
+    verdict: str  # right, wrong, blank, or "unmarked" (the check did not run to its end)
+    given: str
+    answer: str
+    points: float
+    explanation: str = ""
+    hint: str = ""
+
+
+@dataclass
+class _Marks:
+    items: list[_Mark]
+    problems: dict[str, dict[str, list[str]]]  # cell -> learner -> problem sentences
+
+
+def _text(value) -> str:
+    return "" if value is None else str(value)
+
+
+def _marks(classroom, assignment, notebooks, keys, learners) -> _Marks:
+    """Every item of every graded learner, from the judge's records (printed text otherwise).
 
     The judge leaves the records of every item it marked in its test cell's
     metadata; for a cell without them (graded by nbgrader's own executor) the
-    sentences it printed are read instead.
+    sentences it printed are read instead.  A test cell with neither records
+    nor items (a function check) gives its printed problem sentences.
     """
-    items: dict[str, ItemStats] = {}
-    for key in keys.values():
-        for item, (label, why) in key.items():
-            items.setdefault(item, ItemStats(item, str(label), why))
-    given_counts: Counter = Counter()
+    marks: list[_Mark] = []
+    problems: dict[str, dict[str, list[str]]] = {}
     for learner in learners:
-        wrong_here: dict[str, str] = {}
-        checked_here: set[str] = set()
         for name in notebooks:
             nb = _read(classroom.folder("autograded", assignment, learner) / f"{name}.ipynb")
             for cell in _grade_cells(nb) if nb else []:
                 grade_id = cell.metadata["nbgrader"].get("grade_id")
                 records = cell.metadata.get("triad", {}).get("records")
-                if records:  # the judge's records of each item: nothing to read from the text
-                    for record in records:
-                        item = str(record["item"])
-                        items.setdefault(item, ItemStats(item, str(record.get("answer") or ""),
-                                                         str(record.get("explanation", ""))))
-                        checked_here.add(item)
-                        if record["verdict"] == "blank":
-                            wrong_here[item] = NO_LABEL
-                        elif record["verdict"] != "right":
-                            wrong_here[item] = str(record["given"])
+                if records:
+                    for r in records:
+                        marks.append(_Mark(learner, grade_id, str(r["item"]), str(r["verdict"]),
+                                           _text(r.get("given")), _text(r.get("answer")),
+                                           float(r.get("points") or 0),
+                                           str(r.get("explanation") or ""),
+                                           str(r.get("hint") or "")))
                     continue
                 text, error = _output_text(cell)
                 lines = text.splitlines()
                 key = keys.get((name, grade_id), {})
                 wrong = [w for w in map(parse_wrong, lines) if w and (not key or w[0] in key)]
                 if not key and not wrong:
+                    if cell.metadata["nbgrader"].get("solution") is False and lines:
+                        found = problem_lines(text)
+                        if found:
+                            problems.setdefault(grade_id, {})[learner] = found
                     continue
-                for item, given, why in wrong:
-                    items.setdefault(item, ItemStats(item, "", why))
-                    wrong_here[item] = given
                 ran = not error and (wrong or any(TALLY_LINE.match(line) for line in lines))
-                # when the check did not run to its end, every item of it counts as not correct
-                checked_here |= set(key) | {w[0] for w in wrong}
-                if not ran:
-                    wrong_here.update({item: wrong_here.get(item, None) for item in key})
-        for item in checked_here:
-            items[item].learners += 1
-            if item not in wrong_here:
-                items[item].correct += 1
-            elif wrong_here[item] == NO_LABEL:
-                items[item].blank += 1
-            elif wrong_here[item] is not None:
-                given_counts[item, wrong_here[item]] += 1
-    wrong_answers = [
-        WrongAnswer(item, given, items[item].label, items[item].why, count, items[item].learners)
-        for (item, given), count in given_counts.items()
-    ]
-    wrong_answers.sort(key=lambda w: (-w.learners, w.item, w.given))
-    return sorted(items.values(), key=lambda s: s.item), wrong_answers
+                said = {item: (given, why) for item, given, why in wrong}
+                for item in dict.fromkeys([*key, *said]):
+                    label = _text(key.get(item, ("", ""))[0])
+                    why = key.get(item, ("", ""))[1] or said.get(item, ("", ""))[1]
+                    if item in said:
+                        given = said[item][0]
+                        verdict = "blank" if given == NO_LABEL else "wrong"
+                    else:
+                        given, verdict = (label, "right") if ran else ("", "unmarked")
+                    marks.append(_Mark(learner, grade_id, item, verdict, given, label,
+                                       1.0 if verdict == "right" else 0.0, why))
+    return _Marks(marks, problems)
+
+
+def _items(marks: _Marks, texts: dict[str, str], scores: dict[str, float]) -> list[ItemStats]:
+    items: dict[str, ItemStats] = {}
+    for m in marks.items:
+        stats = items.setdefault(m.item, ItemStats(m.item, m.answer, m.explanation,
+                                                   texts.get(m.item, "")))
+        stats.learners += 1
+        stats.correct += m.verdict == "right"
+        stats.blank += m.verdict == "blank"
+    for item, stats in items.items():
+        mine = [m for m in marks.items if m.item == item and m.learner in scores]
+        stats.discrimination = point_biserial(
+            [int(m.verdict == "right") for m in mine],
+            [scores[m.learner] - m.points for m in mine])
+    return sorted(items.values(), key=lambda s: s.item)
+
+
+def _wrong_answers(marks: _Marks, items: dict[str, ItemStats]) -> list[WrongAnswer]:
+    counts = Counter((m.item, m.given) for m in marks.items if m.verdict == "wrong")
+    wrong = [WrongAnswer(item, given, items[item].label, items[item].why, n,
+                         items[item].attempted) for (item, given), n in counts.items()]
+    return sorted(wrong, key=lambda w: (-w.learners, w.item, w.given))
+
+
+def _misconceptions(marks: _Marks) -> list[Misconception]:
+    groups: dict[tuple[str, str], list[_Mark]] = {}
+    for m in marks.items:
+        if m.verdict == "wrong" and m.answer:
+            groups.setdefault((m.answer, m.given), []).append(m)
+    found = []
+    for (label, given), group in groups.items():
+        hints = Counter(m.hint for m in group if m.hint)
+        what = hints.most_common(1)[0][0] if hints else ""
+        found.append(Misconception(label, given, what, sorted({m.item for m in group}),
+                                   len(group), len({m.learner for m in group})))
+    return sorted(found, key=lambda c: (-c.answers, c.label, c.given))
+
+
+#: A test whose items have more distinct right answers than this is not a classification.
+MAX_LABELS = 8
+
+
+def _confusions(marks: _Marks) -> list[Confusion]:
+    by_cell: dict[str, list[_Mark]] = {}
+    for m in marks.items:
+        if m.verdict in ("right", "wrong", "blank") and m.answer:
+            by_cell.setdefault(m.cell, []).append(m)
+    tables = []
+    for cell, group in by_cell.items():
+        labels = sorted({m.answer for m in group})
+        if len(labels) < 2 or len(labels) > MAX_LABELS:
+            continue
+        counts = Counter((m.answer, m.given if m.verdict != "blank" else "") for m in group)
+        given = sorted({g for _, g in counts} - {""}, key=lambda g: (g not in labels, g))
+        if any(g == "" for _, g in counts):
+            given.append("")
+        tables.append(Confusion(cell, labels, given, dict(counts)))
+    return tables
+
+
+def _coding_mistakes(marks: _Marks, cells) -> list[CodingMistake]:
+    found = []
+    for cell, by_learner in marks.problems.items():
+        groups: dict[str, list[str]] = {}
+        examples: dict[str, str] = {}
+        for learner, lines in by_learner.items():
+            for line in lines:
+                clause = first_clause(line)
+                if not clause:
+                    continue
+                groups.setdefault(clause, [])
+                if learner not in groups[clause]:
+                    groups[clause].append(learner)
+                examples.setdefault(clause, line)
+        found += [CodingMistake(cell, clause, len(who), examples[clause])
+                  for clause, who in groups.items()]
+    order = {name: i for i, (_, name) in enumerate(cells)}
+    return sorted(found, key=lambda c: (order.get(c.cell, 0), -c.learners, c.clause))
 
 
 # --- charts and page ----------------------------------------------------------------------
@@ -403,6 +592,7 @@ th, td { border-bottom: 1px solid #ddd; padding: .35rem .6rem; text-align: left;
 th { background: #f4f6f8; white-space: nowrap; } td.num { text-align: right; white-space: nowrap; }
 tr.low { background: #fdecea; }
 img { max-width: 100%; } .none { color: #777; font-style: italic; }
+.warn { color: #922; font-weight: 600; }
 """
 
 
@@ -423,7 +613,13 @@ def _row_id(kind: str, name: str) -> str:
     return f' id="{kind}-{html.escape(re.sub(r"[^A-Za-z0-9_-]", "-", name))}"'
 
 
-def render_html(report: Report, charts: dict[str, str], top_wrong: int = 10) -> str:
+def _r(value: float | None) -> str:
+    return "–" if value is None else f"{value:+.2f}"
+
+
+def render_html(report: Report, charts: dict[str, str], top_wrong: int = 10,
+                root: str = "../..") -> str:
+    """The report page; ``root`` is the course root relative to the page (for feedback links)."""
     e = html.escape
     parts = [
         f"<h1>Cohort report: {e(report.assignment)}</h1>",
@@ -436,14 +632,8 @@ def render_html(report: Report, charts: dict[str, str], top_wrong: int = 10) -> 
             [
                 (
                     _row_id("cell", c.name) + (' class="low"' if (c.full_share or 0) < 0.5 else ""),
-                    [
-                        e(c.name),
-                        e(c.description),
-                        f"{c.points:g}",
-                        percent(c.full_share),
-                        percent(c.average_share),
-                        str(c.learners),
-                    ],
+                    [e(c.name), e(c.description), f"{c.points:g}", percent(c.full_share),
+                     percent(c.average_share), str(c.learners)],
                 )
                 for c in report.cells
             ],
@@ -451,42 +641,65 @@ def render_html(report: Report, charts: dict[str, str], top_wrong: int = 10) -> 
         ),
     ]
     if report.items:
+        flagged = [s for s in report.items if s.key_problem]
         parts += [
-            "<h2>Statements</h2>",
-            f'<img src="{charts["items"]}" alt="share of correct answers per statement">',
+            "<h2>Items</h2>",
+            '<p>Shares count the learners who attempted the item; blanks are counted apart. '
+            "Discrimination is the point-biserial correlation of getting the item right with "
+            "the rest of the score: near 0 it does not tell strong from weak learners, "
+            f"at {KEY_PROBLEM:+.1f} or below strong learners get it \"wrong\": "
+            "check its key.</p>",
+            f'<img src="{charts["items"]}" alt="share of correct answers per item">',
             _table(
-                ["statement", "correct label", "correct answers", "share correct", "left blank"],
+                ["item", "statement", "right answer", "correct", "share correct", "left blank",
+                 "discrimination"],
                 [
                     (
-                        _row_id("item", s.item) + (' class="low"' if (s.share or 0) < 0.5 else ""),
-                        [
-                            e(s.item),
-                            e(s.label),
-                            f"{s.correct} of {s.learners}",
-                            percent(s.share),
-                            str(s.blank),
-                        ],
+                        _row_id("item", s.item)
+                        + (' class="low"' if (s.share or 0) < 0.5 or s.key_problem else ""),
+                        [e(s.item), e(s.text), e(s.label), f"{s.correct} of {s.attempted}",
+                         percent(s.share), str(s.blank),
+                         _r(s.discrimination) + (" key?" if s.key_problem else "")],
                     )
                     for s in report.items
                 ],
-                numeric={2, 3, 4},
+                numeric={3, 4, 5, 6},
             ),
-            "<h2>Most common wrong answers</h2>",
         ]
+        if flagged:
+            parts.append('<p class="warn">Likely key problems (strong learners answer '
+                         "otherwise): " + ", ".join(e(s.item) for s in flagged) + ".</p>")
+        parts.append("<h2>Misconceptions</h2>")
+        if report.misconceptions:
+            parts.append(_table(
+                ["answered", "where the key says", "items", "answers", "learners",
+                 "what it shows"],
+                [(_row_id("misconception", f"{m.given}-for-{m.label}"),
+                  [e(m.given), e(m.label), e(", ".join(m.items)), str(m.answers),
+                   str(m.learners), e(m.what)]) for m in report.misconceptions],
+                numeric={3, 4},
+            ))
+        else:
+            parts.append('<p class="none">No wrong answers given.</p>')
+        for table in report.confusions:
+            parts.append(f"<h3>Right against given answer: {e(table.cell)}</h3>")
+            parts.append(_table(
+                ["right \\ given", *[g or "(blank)" for g in table.given]],
+                [(_row_id("confusion", f"{table.cell}-{label}"),
+                  [e(label), *[str(table.counts.get((label, g), 0)) for g in table.given]])
+                 for label in table.labels],
+                numeric=set(range(1, len(table.given) + 1)),
+            ))
+        parts.append("<h2>Most common wrong answers</h2>")
         if report.wrong_answers:
             parts.append(
                 _table(
-                    ["statement", "answered", "instead of", "learners", "what it shows"],
+                    ["item", "answered", "instead of", "learners", "what it shows"],
                     [
                         (
                             _row_id("wrong", f"{w.item}-{w.given}"),
-                            [
-                                e(w.item),
-                                e(w.given),
-                                e(w.label),
-                                f"{w.learners} of {w.out_of} ({percent(w.share)})",
-                                e(w.why),
-                            ],
+                            [e(w.item), e(w.given), e(w.label),
+                             f"{w.learners} of {w.out_of} ({percent(w.share)})", e(w.why)],
                         )
                         for w in report.wrong_answers[:top_wrong]
                     ],
@@ -494,9 +707,28 @@ def render_html(report: Report, charts: dict[str, str], top_wrong: int = 10) -> 
                 )
             )
         else:
-            parts.append('<p class="none">No wrong labels given.</p>')
+            parts.append('<p class="none">No wrong answers given.</p>')
     elif charts.get("items"):
         parts.append(f'<img src="{charts["items"]}" alt="share of full marks per test">')
+    if report.coding_mistakes:
+        parts.append("<h2>Coding mistakes</h2>")
+        parts.append(_table(
+            ["test", "mistake", "learners", "for example"],
+            [(_row_id("mistake", f"{c.cell}-{c.clause}"),
+              [e(c.cell), e(c.clause), str(c.learners), e(c.example)])
+             for c in report.coding_mistakes],
+            numeric={2},
+        ))
+    parts.append("<h2>Learners</h2>")
+    parts.append(_table(
+        ["learner", "name", "section", "status", "score", "feedback", "note"],
+        [(_row_id("learner", r.id),
+          [e(r.id), e(r.name), e(r.section), e(r.status),
+           "" if r.score is None else f"{r.score:g}",
+           " ".join(f'<a href="{e(root)}/{e(p)}">{e(Path(p).stem)}</a>' for p in r.feedback),
+           e(r.message)]) for r in report.roster],
+        numeric={4},
+    ))
     parts.append("<h2>Submissions that could not be graded</h2>")
     parts.append(
         _table(
@@ -513,10 +745,18 @@ def render_html(report: Report, charts: dict[str, str], top_wrong: int = 10) -> 
         if report.missing
         else '<p class="none">None: every learner in the gradebook submitted.</p>'
     )
-    body = "\n".join(parts)
+    if report.unlisted:
+        parts.append("<h2>Not on the roster (not graded)</h2>")
+        parts.append(_table(["folder under submitted/"],
+                            [(_row_id("unlisted", k), [e(k)]) for k in report.unlisted], set()))
+    return _page(f"Report: {report.assignment}", "\n".join(parts))
+
+
+def _page(title: str, body: str) -> str:
+    e = html.escape
     return (
         '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
-        f"<title>Report: {e(report.assignment)}</title>\n<style>{STYLE}</style>\n</head>\n"
+        f"<title>{e(title)}</title>\n<style>{STYLE}</style>\n</head>\n"
         f"<body>\n{body}\n</body>\n</html>\n"
     )
 
@@ -530,11 +770,79 @@ def write_report(
     page's path and the numbers shown on it.
     """
     report = build_report(classroom, assignment)
-    output = Path(output) if output else classroom.root / "reports" / assignment
+    output = Path(output).resolve() if output else classroom.root / "reports" / assignment
     output.mkdir(parents=True, exist_ok=True)
     charts = {"scores": score_histogram(report, output / "scores.png").name}
     if report.items or report.cells:
         charts["items"] = item_chart(report, output / "items.png").name
     page = output / "index.html"
-    page.write_text(render_html(report, charts), encoding="utf-8")
+    root = os.path.relpath(classroom.root, output)
+    page.write_text(render_html(report, charts, root=root), encoding="utf-8")
     return page, report
+
+
+# --- the course overview ------------------------------------------------------------------
+
+
+def write_overview(classroom: Classroom, output: Path | str | None = None
+                   ) -> tuple[Path, list[Report]]:
+    """A report for every assignment in the gradebook and an overview page linking them.
+
+    The overview (``COURSE_DIR/reports/index.html``) has one row per assignment
+    (how many learners are graded, late, broken or did not submit; mean and
+    median percent) and one row per learner (their percent in each).
+    """
+    output = Path(output).resolve() if output else classroom.root / "reports"
+    with classroom.gradebook() as gb:
+        names = [a.name for a in gb.assignments]
+    order = {a: i for i, a in enumerate(syllabus_order())}
+    names.sort(key=lambda a: (order.get(a, len(order)), a))
+    reports = [write_report(classroom, name, output / name)[1] for name in names]
+    e = html.escape
+    rows = []
+    for r in reports:
+        counts = Counter(row.status for row in r.roster)
+        values = [100 * v / r.max_score for v in r.scores.values()] if r.max_score else []
+        rows.append((_row_id("assignment", r.assignment), [
+            f'<a href="{e(r.assignment)}/index.html">{e(r.assignment)}</a>', f"{r.max_score:g}",
+            str(counts["graded"]), str(counts["late"]), str(counts["broken"]),
+            str(counts["not submitted"]),
+            f"{statistics.fmean(values):.0f} %" if values else "–",
+            f"{statistics.median(values):.0f} %" if values else "–"]))
+    people = sorted({row.id for r in reports for row in r.roster})
+    status = {(r.assignment, row.id): row for r in reports for row in r.roster}
+    learner_rows = []
+    for learner in people:
+        cells = [e(learner)]
+        for r in reports:
+            row = status.get((r.assignment, learner))
+            if row is None or row.score is None:
+                cells.append(e(row.status if row else "–"))
+            else:
+                late = " (late)" if row.status == "late" else ""
+                cells.append(f"{100 * row.score / r.max_score:.0f} %{late}" if r.max_score
+                             else f"{row.score:g}")
+        learner_rows.append((_row_id("learner", learner), cells))
+    body = "\n".join([
+        "<h1>Course overview</h1>",
+        "<h2>Assignments</h2>",
+        _table(["assignment", "points", "graded", "late", "broken", "not submitted",
+                "mean", "median"], rows, numeric={1, 2, 3, 4, 5, 6, 7}),
+        "<h2>Learners</h2>",
+        _table(["learner", *[r.assignment for r in reports]], learner_rows,
+               numeric=set(range(1, len(reports) + 1))),
+    ])
+    page = output / "index.html"
+    output.mkdir(parents=True, exist_ok=True)
+    page.write_text(_page("Course overview", body), encoding="utf-8")
+    return page, reports
+
+
+def syllabus_order() -> list[str]:
+    """The assignments in the order of ``course/syllabus.yml`` (empty if it cannot be read)."""
+    try:
+        from course.syllabus import assignments
+
+        return list(assignments())
+    except Exception:
+        return []

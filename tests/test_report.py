@@ -5,9 +5,11 @@ from __future__ import annotations
 import re
 import subprocess
 import sys
+from collections import Counter
 
 import pytest
 from submissions import edited, release_notebook, source_notebook, submit
+from test_classify import SOLUTION as KEY
 from test_classify import answers_cell, with_wrong
 
 from autograder.build import release
@@ -15,9 +17,11 @@ from autograder.classroom import Classroom
 from autograder.cli import main
 from autograder.grade import grade_assignment
 from autograder.report import answer_key, build_report, parse_wrong
+from course.exercises import responsibilities
 
 A = "classify-responsibilities"
-R05_WHY = "A risk and issue log for one migration is a tool for delivering that one output"
+WRONG = {"ada": ("R05", "R13", "R22"), "bob": ("R05", "R10")}
+R05_WHY = "A risk and issue log for one migration is a tool for delivering that one project"
 
 
 @pytest.fixture(scope="module")
@@ -32,8 +36,7 @@ def cohort(tmp_path_factory):
     blank = release_notebook(classroom, A, "classify")
     submit(classroom, A, "solution", {"classify": source_notebook(classroom, A, "classify")})
     submit(classroom, A, "blank", {"classify": blank})
-    wrong = {"ada": ("R05", "R13", "R22"), "bob": ("R05", "R10")}
-    for learner, ids in wrong.items():
+    for learner, ids in WRONG.items():
         submit(
             classroom,
             A,
@@ -74,10 +77,23 @@ def test_summary_line(cohort):
 
 def test_statement_shares(cohort):
     _, page = cohort
-    assert row(page, "item-R13") == ["R13", "product", "2 of 4", "50 %", "1"]
-    assert row(page, "item-R05") == ["R05", "project", "1 of 4", "25 %", "1"]
-    assert row(page, "item-R01") == ["R01", "project", "3 of 4", "75 %", "1"]
+    # shares among those who attempted the item: "blank" left every statement blank
+    r13 = row(page, "item-R13")
+    assert r13[0] == "R13" and r13[1] == responsibilities().loc["R13", "statement"]
+    assert r13[2:6] == ["product", "2 of 3", "67 %", "1"]
+    assert row(page, "item-R05")[2:6] == ["project", "1 of 3", "33 %", "1"]
+    assert row(page, "item-R01")[2:6] == ["project", "3 of 3", "100 %", "1"]
     assert len(re.findall(r'<tr id="item-R\d\d"', page)) == 26
+
+
+def test_discrimination_is_the_point_biserial_against_the_rest_score(cohort):
+    _, page = cohort
+    # R05 right only for "solution": rest-scores 30 (right) against 28, 0, 29 (not right);
+    # (30 - 19) / pstdev(28, 0, 29, 30) * sqrt(1/4 * 3/4) = 11 / 12.577 * 0.4330 = +0.38
+    assert row(page, "item-R05")[6] == "+0.38"
+    # R02 wrong (blank) only for "blank": (28.33 - 0) / 12.316 * 0.4330 = +1.00
+    assert row(page, "item-R02")[6] == "+1.00"
+    assert not any(s.key_problem for s in build_report(cohort[0], A).items)
 
 
 def test_test_cells_from_the_gradebook(cohort):
@@ -95,9 +111,54 @@ def test_most_common_wrong_answer_comes_first_with_its_explanation(cohort):
     )
     assert first[1] == "wrong-R05-program"
     cells = row(page, "wrong-R05-program")
-    assert cells[:4] == ["R05", "program", "project", "2 of 4 (50 %)"]
+    assert cells[:4] == ["R05", "program", "project", "2 of 3 (67 %)"]
     assert cells[4].startswith(R05_WHY)
-    assert row(page, "wrong-R13-project")[3] == "1 of 4 (25 %)"
+    assert row(page, "wrong-R13-project")[3] == "1 of 3 (33 %)"
+
+
+def test_misconceptions_group_wrong_answers_across_items(cohort):
+    classroom, page = cohort
+    report = build_report(classroom, A)
+    expected = Counter()
+    for ids in WRONG.values():
+        for item in ids:
+            right = KEY[item]
+            expected[right, with_wrong(item)[item]] += 1
+    found = {(m.label, m.given): m.answers for m in report.misconceptions}
+    assert found == dict(expected)
+    first = report.misconceptions[0]
+    cells = row(page, f"misconception-{first.given}-for-{first.label}")
+    assert cells[:2] == [first.given, first.label] and cells[3] == str(first.answers)
+    assert cells[5]  # the hint that says what the confusion is
+
+
+def test_confusion_table_counts_right_against_given(cohort):
+    classroom, page = cohort
+    (table,) = build_report(classroom, A).confusions
+    assert table.cell == "check_all" and table.labels == ["product", "program", "project"]
+    total = sum(table.counts.values())
+    assert total == 4 * 26  # four graded learners, 26 statements each
+    assert table.counts["project", ""] == sum(v == "project" for v in KEY.values())  # blank
+    cells = row(page, "confusion-check_all-project")
+    header = re.search(r"Right against given answer: check_all</h3>\s*<table><thead><tr>(.*?)</tr>",
+                       page, re.S)[1]
+    columns = re.findall(r"<th>(.*?)</th>", header)
+    assert columns == ["right \\ given", "product", "program", "project", "(blank)"]
+    # project statements: ada and bob each flipped some to "program"; blank left all blank
+    flipped = sum(KEY[i] == "project" for ids in WRONG.values() for i in ids)
+    projects = sum(v == "project" for v in KEY.values())
+    assert cells == ["project", "0", str(flipped), str(3 * projects - flipped), str(projects)]
+
+
+def test_every_learner_has_a_status_and_a_feedback_link(cohort):
+    classroom, page = cohort
+    assert row(page, "learner-broken")[3] == "broken"
+    assert row(page, "learner-absent")[3] == "not submitted"
+    ada = row(page, "learner-ada")
+    assert ada[3:5] == ["graded", "28"] and ada[5] == "classify"
+    link = re.search(r'<tr id="learner-ada".*?href="([^"]+)"', page, re.S)[1]
+    assert (classroom.root / "reports" / A / link).resolve() == (
+        classroom.folder("feedback", A, "ada") / "classify.html").resolve()
 
 
 def test_broken_and_missing_learners_are_listed(cohort):
