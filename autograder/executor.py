@@ -41,6 +41,7 @@ import nbformat
 
 from .files import copy_regular_files, regular_files, skipped_message
 from .judge import Judge, is_test_cell
+from .limits import limit_notes
 from .sandbox import Limits, SandboxUnavailable, check_bwrap, find_bwrap, zygote_command
 from .zygote import read_frame, write_frame
 
@@ -328,6 +329,18 @@ def _accessible(html: str) -> str:
     return _FOCUSABLE.sub(r'\1 tabindex="0"', html)
 
 
+#: Triad's feedback page (``autograder/templates/triad_feedback``), built on nbgrader's.
+FEEDBACK_TEMPLATE = "triad_feedback"
+
+
+def feedback_template_dirs() -> list[str]:
+    """Where the feedback templates are: Triad's own, and nbgrader's that it extends."""
+    import nbgrader.server_extensions.formgrader as formgrader
+
+    return [str(Path(__file__).parent / "templates"),
+            str(Path(formgrader.__file__).parent / "templates")]
+
+
 def _feedback_exporter_class():
     from nbconvert.exporters import HTMLExporter, TemplateExporter
     from nbconvert.filters.highlight import Highlight2HTML
@@ -421,9 +434,11 @@ class FastGrader:
         self.coursedir.assignment_id = settings.assignment
         self.autograde = Autograde(coursedir=self.coursedir, config=config)
         self.feedback_app = GenerateFeedback(coursedir=self.coursedir, config=config)
-        self.feedback_app.update_config(
-            type(config)({"HTMLExporter": {"template_name": "feedback"}})
-        )
+        self.feedback_app.update_config(type(config)({"HTMLExporter": {
+            "template_name": FEEDBACK_TEMPLATE,
+            "extra_template_basedirs": feedback_template_dirs(),
+            "extra_template_paths": feedback_template_dirs()[1:],  # for 'feedback/index.html.j2'
+        }}))
         self.Exporter = Exporter
 
         def exporter(cls, app, preprocessors):
@@ -460,6 +475,7 @@ class FastGrader:
         self.zygote = zygote or Zygote(settings.preload, settings.limits, settings.sandboxed)
         self.judges: dict[tuple[str, int], Judge | None] = {}
         self.skipped_links: list[str] = []  # the symbolic links of the submission being graded
+        self.limit_notes: list[str] = []  # the limits the submission being graded hit
 
     def warm_up(self) -> None:
         """Compile the feedback page's templates before the first submission needs them."""
@@ -618,6 +634,9 @@ class FastGrader:
             self.run_cells(nb, files)
         else:
             self.run_judged(nb, files, judge)
+        limits = self.settings.limits
+        self.limit_notes += [note for note in limit_notes(nb.cells, limits.timeout, limits.memory)
+                             if note not in self.limit_notes]
         nb, _ = self.Exporter.from_notebook_node(self.finisher, nb, resources=resources)
         path = dest / f"{name}.ipynb"
         path.write_text(nbformat.writes(nb), encoding="utf-8")
@@ -649,6 +668,7 @@ class FastGrader:
         problem = inspect_submission(submitted, self.settings.notebooks)
         if problem:
             return {"learner": learner, "status": "broken", "message": problem}
+        self.limit_notes: list[str] = []
         try:
             submitted, dest, present = self.prepare(learner)
             files = self.data_files(dest)
@@ -667,7 +687,8 @@ class FastGrader:
             submission = gb.find_submission(a, learner)
             score, max_score = float(submission.score), float(submission.max_score)
         message = "" if feedback else "graded, but its feedback could not be generated"
-        message = "; ".join(filter(None, [message, skipped_message(self.skipped_links)]))
+        message = "; ".join(filter(None, [*self.limit_notes, message,
+                                          skipped_message(self.skipped_links)]))
         return {"learner": learner, "status": "graded", "score": score,
                 "max_score": max_score, "message": message}  # fmt: skip
 

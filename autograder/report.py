@@ -291,6 +291,7 @@ def build_report(classroom: Classroom, assignment: str) -> Report:
     """Gather the cohort's numbers for ``assignment`` (see the module's docstring)."""
     outcomes = read_outcomes(classroom, assignment)
     broken = {o["learner"]: o.get("message", "") for o in outcomes if o.get("status") == "broken"}
+    messages = {o["learner"]: o.get("message", "") for o in outcomes}
     unlisted = {o["learner"]: o.get("message", "") for o in outcomes
                 if o.get("status") == "unlisted"}
     cells: dict[tuple[str, str], CellStats] = {}
@@ -371,7 +372,7 @@ def build_report(classroom: Classroom, assignment: str) -> Report:
         pages = sorted(classroom.folder("feedback", assignment, learner).glob("*.html"))
         report.roster.append(LearnerRow(
             learner, person.name if person else "", person.section if person else "", status,
-            scores.get(learner), broken.get(learner, ""),
+            scores.get(learner), messages.get(learner, ""),
             [str(p.relative_to(classroom.root)) for p in pages]))
     return report
 

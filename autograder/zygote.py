@@ -40,6 +40,9 @@ import time
 HEADER = struct.Struct(">Q")
 #: A frame larger than this is never accepted from a child (its outputs are capped far below).
 MAX_FRAME = 256 << 20
+#: What a cell stopped at its time limit says (``autograder.limits`` reads these too).
+TIME_MESSAGE = "stopped after {seconds:g} s: does every loop end?"
+NOTEBOOK_TIME_MESSAGE = "stopped: the notebook ran past its {seconds:g} s: does every loop end?"
 DEFAULT_LIMITS = {
     "timeout": 30.0,  # wall-clock seconds per cell
     "cpu": 30,  # CPU seconds per cell
@@ -760,7 +763,8 @@ class Session:
             if time.monotonic() > deadline:
                 self.status = "killed"
                 results.append({"outputs": [error_output(
-                    "CellTimeoutError", "the notebook ran past its time limit")],
+                    "CellTimeoutError", NOTEBOOK_TIME_MESSAGE.format(
+                        seconds=float(self.limits.get("notebook", 600))))],
                     "execution_count": None})  # fmt: skip
                 break
             try:
@@ -782,10 +786,9 @@ class Session:
 
     def _interrupt(self) -> dict:
         """A cell ran past its time: interrupt it, and kill the notebook if that is not enough."""
-        timeout_error = error_output(
-            "CellTimeoutError", f"the cell ran for more than {self.limits['timeout']:g} seconds",
-            ["\x1b[0;31mCellTimeoutError\x1b[0m: No reply from kernel before timeout"],
-        )
+        message = TIME_MESSAGE.format(seconds=float(self.limits["timeout"]))
+        timeout_error = error_output("CellTimeoutError", message,
+                                     [f"\x1b[0;31mCellTimeoutError\x1b[0m: {message}"])
         os.kill(self.pid, signal.SIGINT)
         try:
             reply = self._read(float(self.limits["grace"]))
@@ -793,6 +796,9 @@ class Session:
             self.status = "killed"
             self.stop()
             return {"outputs": [timeout_error], "execution_count": None}
+        # the learner's code was interrupted: say why, not "KeyboardInterrupt"
+        reply["outputs"] = [o for o in reply["outputs"] if not (
+            o["output_type"] == "error" and o.get("ename") == "KeyboardInterrupt")]
         if not any(o["output_type"] == "error" for o in reply["outputs"]):
             reply["outputs"].append(timeout_error)
         return reply
