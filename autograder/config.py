@@ -28,6 +28,9 @@ def configure(c: Config, course_dir: Path | str, db_url: str | None = None) -> C
     # A learner's code gets 30 s per cell and its output is capped.
     c.Execute.timeout = 30
     c.Execute.interrupt_on_timeout = True
+    # Kernels nbgrader starts talk over local sockets, not TCP: no "TCP without
+    # encryption" warning in nbgrader's output, and nothing listening on a port.
+    c.KernelManager.transport = "ipc"
     c.LimitOutput.max_lines = 200
     c.LimitOutput.max_traceback = 50
     # A test cell a learner deleted is put back from the source version and graded.
@@ -72,4 +75,20 @@ def write_config_file(course_dir: Path | str, db_url: str | None = None) -> Path
     path = Path(course_dir) / "nbgrader_config.py"
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(CONFIG_FILE.format(db=f", {db_url!r}" if db_url else ""), encoding="utf-8")
+    return path
+
+
+WORKSPACE_CONFIG = '''\
+"""nbgrader settings for Validate in this workspace; written by `triad lab`."""
+c = get_config()  # noqa: F821
+# Validate's kernel talks over local sockets: no "TCP without encryption" warning.
+c.KernelManager.transport = "ipc"
+'''
+
+
+def write_workspace_config(workspace: Path | str) -> Path:
+    """Write the ``nbgrader_config.py`` that Validate reads in a learner's workspace."""
+    path = Path(workspace) / "nbgrader_config.py"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(WORKSPACE_CONFIG, encoding="utf-8")
     return path

@@ -12,6 +12,7 @@ import nbformat
 
 from .build import assignment_ids, build_lessons, release
 from .classroom import Classroom
+from .config import write_workspace_config
 from .files import copy_regular_files, skipped_message
 from .grade import Outcome, grade_assignment, notebook_names
 from .sandbox import find_bwrap
@@ -44,6 +45,7 @@ def prepare_workspace(workspace: Path, assignments: list[str] | None = None) -> 
     """
     workspace = Path(workspace)
     build_lessons(workspace / "lessons", overwrite=False)
+    write_workspace_config(workspace)
     classroom = workspace_classroom(workspace)
     folders = []
     for released in release(classroom, assignments or assignment_ids()):

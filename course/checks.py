@@ -19,7 +19,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 
-from course.feedback import Score, score_key
+from course.feedback import Score, score_key, teaches
 
 CLASSES = ("project", "program", "product")
 
@@ -68,6 +68,7 @@ def _sample(items: Iterable[str], limit: int = 5) -> str:
     return shown + (f" and {len(items) - limit} more" if len(items) > limit else "")
 
 
+@teaches
 def check_format(answers: object, ids: Iterable[str], labels: Iterable[str] = CLASSES) -> None:
     """Assert that ``answers`` maps every id in ``ids`` to one of ``labels``.
 
@@ -91,6 +92,7 @@ def check_format(answers: object, ids: Iterable[str], labels: Iterable[str] = CL
     )
 
 
+@teaches
 def check_examples(answers: object, examples: Mapping[str, tuple[str, str]]) -> None:
     """Assert the learner's labels for a few worked examples.
 

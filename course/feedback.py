@@ -18,6 +18,7 @@ records; nothing needs to read the sentences a check prints.
 
 from __future__ import annotations
 
+import functools
 import os
 from dataclasses import asdict, dataclass
 
@@ -128,3 +129,40 @@ def score_key(answers: dict, key, *, summary: str | None = None, hints=None, art
     if summary:
         print(summary.format(correct=correct, total=len(key)))
     return Score(correct, records)
+
+
+
+class CheckFailed(AssertionError):
+    """A visible check's teaching message; IPython shows the message, not a traceback.
+
+    IPython (so the notebook, and nbgrader's Validate) renders an exception
+    with ``_render_traceback_`` by calling it: the learner reads which check
+    failed and why, not the course's frames.  It is an ``AssertionError`` and
+    is named so in the cell's output.
+    """
+
+    def _render_traceback_(self) -> list[str]:
+        return ["\x1b[0;31mAssertionError\x1b[0m: " + line if i == 0 else line
+                for i, line in enumerate(str(self).splitlines() or [""])]
+
+
+CheckFailed.__name__ = CheckFailed.__qualname__ = "AssertionError"
+
+
+def teaches(check):
+    """A visible check whose failure shows its message, not a traceback into the course.
+
+    A ``check_*`` function raises ``AssertionError`` with a sentence that
+    teaches; through this wrapper it is raised again as ``CheckFailed``,
+    which IPython shows as ``AssertionError: <the sentence>`` alone.
+    """
+
+    @functools.wraps(check)
+    def visible_check(*args, **kwargs):
+        try:
+            return check(*args, **kwargs)
+        except AssertionError as error:
+            message = str(error)
+        raise CheckFailed(message) from None
+
+    return visible_check

@@ -23,6 +23,7 @@ from collections.abc import Mapping
 import pandas as pd
 
 import course.health
+from course.feedback import teaches
 from course.plan_checks import _pristine, fresh, graded, plain_frame, plain_id, run_learner
 
 _health = _pristine(course.health, ("earned_value", "program_health", "rag", "_latest",
@@ -295,6 +296,7 @@ def _called(fn: object, name: str, *args) -> object:
     return call.value
 
 
+@teaches
 def check_indicators(indicators: object, reports: pd.DataFrame,
                      examples: Mapping[str, Mapping[str, float]]) -> None:
     """Assert ``indicators(reports)``, showing the ``examples`` (rounded to 2 decimals)."""
@@ -307,6 +309,7 @@ def check_indicators(indicators: object, reports: pd.DataFrame,
             assert round(table[pid][column], 2) == value, f"{column} of {pid} should be {value}."
 
 
+@teaches
 def check_rag(rag: object, cases: Mapping[tuple[float, float], str]) -> None:
     """Assert ``rag(spi, cpi)`` for each ``{(spi, cpi): colour}`` case."""
     for (spi, cpi), colour in cases.items():
@@ -314,12 +317,14 @@ def check_rag(rag: object, cases: Mapping[tuple[float, float], str]) -> None:
         assert given == colour, f"rag({spi}, {cpi}) should be {colour!r}, not {given!r}."
 
 
+@teaches
 def check_rollup(program_rollup: object, reports: pd.DataFrame) -> None:
     """Assert every part of ``program_rollup(reports)``."""
     mistakes = rollup_mistakes(_called(program_rollup, "program_rollup", fresh(reports)), reports)
     assert not mistakes, next(iter(mistakes.values()))
 
 
+@teaches
 def check_escalate(escalate: object, reports: pd.DataFrame, expected: list[str]) -> None:
     """Assert ``escalate(reports) == expected``, with a message that says why not."""
     mistake = escalate_mistake(_called(escalate, "escalate", fresh(reports)), reports)

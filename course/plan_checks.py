@@ -39,7 +39,7 @@ import pandas as pd
 import course.health
 import course.planning
 import course.scenarios
-from course.feedback import Record, Score, mistake, score_key
+from course.feedback import Record, Score, mistake, score_key, teaches
 
 
 def _pristine(module, names: tuple[str, ...]):
@@ -510,6 +510,7 @@ def _called(fn: object, name: str, *args) -> object:
     return call.value
 
 
+@teaches
 def check_schedule(schedule: object, projects: pd.DataFrame,
                    expected: Mapping[str, tuple[int, int]]) -> None:
     """Assert that ``schedule(projects)`` gives the ``expected`` ``{id: (start, finish)}``."""
@@ -531,6 +532,7 @@ def check_schedule(schedule: object, projects: pd.DataFrame,
         assert table[pid] == tuple(dates), f"project {pid}: expected (start, finish) {dates}."
 
 
+@teaches
 def check_critical_path(critical_path: object, program_weeks: object,
                         projects: pd.DataFrame) -> None:
     """Assert that the learner's critical path and program length are right for ``projects``."""
@@ -540,6 +542,7 @@ def check_critical_path(critical_path: object, program_weeks: object,
     assert not mistake, mistake
 
 
+@teaches
 def check_errors(schedule: object, projects: pd.DataFrame) -> None:
     """Assert that ``schedule`` rejects a cycle and an unknown id in ``projects``."""
     broken, ids = with_cycle(projects, seed=0)
@@ -552,6 +555,7 @@ def check_errors(schedule: object, projects: pd.DataFrame) -> None:
     assert not mistake, mistake
 
 
+@teaches
 def check_serves(serves: object, orphan: object, projects: pd.DataFrame,
                  objectives: pd.DataFrame) -> None:
     """Assert the shape of the benefits-map answers: every project mapped, the orphan a project."""

@@ -22,7 +22,7 @@ from importlib import resources
 import pandas as pd
 
 from .checks import _sample, check_format, normalise_label
-from .feedback import Score, accepted, mistake, reveal_answers, score_key
+from .feedback import Score, accepted, mistake, reveal_answers, score_key, teaches
 
 #: The roles a learner may name, in their normalised spelling.
 ROLES = (
@@ -122,6 +122,7 @@ def plain_roles(answers: object) -> dict[str, str | None] | None:
     return plain
 
 
+@teaches
 def check_roles(answers: object, ids: Iterable[str], roles: Iterable[str] = ROLES) -> None:
     """Assert that ``answers`` maps every id in ``ids`` to one of ``roles``."""
     plain = plain_roles(answers)
@@ -261,6 +262,7 @@ def raci_problems(table: object, activities: Iterable[str], roles: Iterable[str]
     return problems
 
 
+@teaches
 def check_raci(table: object, activities: Iterable[str], roles: Iterable[str] = ROLES) -> None:
     """Assert that a RACI table follows the rules; the message lists every broken row.
 
@@ -361,6 +363,7 @@ def plain_links(links: object) -> dict[str, str | None] | None:
     return plain
 
 
+@teaches
 def check_links(links: object, sources: Iterable[str], targets: Iterable[str], *,
                 name: str, allow_none: bool = False) -> None:
     """Assert that ``links`` maps every source id to one target id (or ``None`` if allowed).
