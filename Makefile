@@ -5,15 +5,15 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 PYTEST_ARGS ?=
 
-.PHONY: help setup lab test lint release grade demo clean
+.PHONY: help setup lab test lint release demo clean
 
 help:
 	@echo "make lab      set up and open the course in JupyterLab (learner workspace: workspace/)"
 	@echo "make test     set up and run the whole test suite"
 	@echo "make lint     ruff"
 	@echo "make release  build every assignment into classroom/release/"
-	@echo "make demo     release, grade sample submissions and export grades in classroom/"
-	@echo "make clean    remove built notebooks, classroom/ and workspace/ (asks nothing: your work in workspace/ goes too)"
+	@echo "make demo     a term in miniature in demo/: roster, release, grade a sample cohort, export, report"
+	@echo "make clean    remove built notebooks, classroom/, demo/ and workspace/ (asks nothing: your work in workspace/ goes too)"
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -36,5 +36,8 @@ lint: setup
 release: setup
 	$(BIN)/triad release
 
+demo: setup
+	$(BIN)/python -m autograder.demo
+
 clean:
-	rm -rf classroom workspace .pytest_cache
+	rm -rf classroom workspace demo .pytest_cache
