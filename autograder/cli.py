@@ -144,7 +144,7 @@ def cmd_return(args) -> int:
 
 
 def cmd_report(args) -> int:
-    from .report import write_overview, write_report
+    from .report_page import write_overview, write_report
 
     if args.assignment is None:
         page, reports = write_overview(_classroom(args), args.output)

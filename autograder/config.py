@@ -28,9 +28,6 @@ def configure(c: Config, course_dir: Path | str, db_url: str | None = None) -> C
     # A learner's code gets 30 s per cell and its output is capped.
     c.Execute.timeout = 30
     c.Execute.interrupt_on_timeout = True
-    # Kernels nbgrader starts talk over local sockets, not TCP: no "TCP without
-    # encryption" warning in nbgrader's output, and nothing listening on a port.
-    c.KernelManager.transport = "ipc"
     c.LimitOutput.max_lines = 200
     c.LimitOutput.max_traceback = 50
     # A test cell a learner deleted is put back from the source version and graded.
@@ -80,9 +77,15 @@ def write_config_file(course_dir: Path | str, db_url: str | None = None) -> Path
 
 WORKSPACE_CONFIG = '''\
 """nbgrader settings for Validate in this workspace; written by `triad lab`."""
+import os
+import tempfile
+
 c = get_config()  # noqa: F821
-# Validate's kernel talks over local sockets: no "TCP without encryption" warning.
+# Validate's kernel talks over local sockets, not TCP: no "TCP without encryption"
+# warning, nothing listening on a port. The sockets live in the temporary folder
+# (a socket's path must be short), named after the user.
 c.KernelManager.transport = "ipc"
+c.KernelManager.ip = os.path.join(tempfile.gettempdir(), f"triad-validate-{os.getuid()}")
 '''
 
 

@@ -170,7 +170,7 @@ def test_broken_and_missing_learners_are_listed(cohort):
 
 
 def test_report_numbers_and_output_folder(cohort, tmp_path):
-    from autograder.report import write_report
+    from autograder.report_page import write_report
 
     classroom, _ = cohort
     page, report = write_report(classroom, A, tmp_path / "out")

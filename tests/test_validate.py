@@ -33,7 +33,7 @@ def test_a_failed_check_renders_as_its_message_only():
 def test_validate_shows_the_lesson_not_the_course_code(tmp_path):
     classroom = Classroom(tmp_path / "course")
     (folder,) = release(classroom, ["classify-responsibilities"])
-    workspace = tmp_path / "workspace"
+    workspace = tmp_path / ("a-long-folder-name-" * 4) / "workspace"  # sockets need short paths
     shutil.copytree(folder, workspace / folder.name)
     write_workspace_config(workspace)
     nbgrader = Path(sys.executable).parent / "nbgrader"
