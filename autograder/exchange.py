@@ -62,21 +62,23 @@ def distribute(
     With ``force`` an assignment already in the exchange is replaced (learners who
     fetched it keep their copies).
     """
-    release(classroom, [assignment])
-    api = exchange_api(classroom, exchange)
-    if force:
-        api.unrelease(assignment)
-    _check(api.release_assignment(assignment), f"releasing {assignment} to {exchange}")
+    with classroom.lock(assignment, "triad distribute"):
+        release(classroom, [assignment])
+        api = exchange_api(classroom, exchange)
+        if force:
+            api.unrelease(assignment)
+        _check(api.release_assignment(assignment), f"releasing {assignment} to {exchange}")
     return Path(exchange).resolve() / COURSE_ID / "outbound" / assignment
 
 
 def collect(classroom: Classroom, assignment: str, exchange: Path | str) -> list[str]:
     """Copy each learner's newest submission into ``submitted/``; return the learners."""
-    _check(
-        exchange_api(classroom, exchange).collect(assignment, update=True),
-        f"collecting {assignment} from {exchange}",
-    )
-    return classroom.submitters(assignment)
+    with classroom.lock(assignment, "triad collect"):
+        _check(
+            exchange_api(classroom, exchange).collect(assignment, update=True),
+            f"collecting {assignment} from {exchange}",
+        )
+        return classroom.submitters(assignment)
 
 
 def give_back(classroom: Classroom, assignment: str, exchange: Path | str) -> list[str]:
@@ -85,6 +87,11 @@ def give_back(classroom: Classroom, assignment: str, exchange: Path | str) -> li
     Feedback missing for a graded submission is generated first (``triad grade``
     normally makes it).
     """
+    with classroom.lock(assignment, "triad return"):
+        return _give_back(classroom, assignment, exchange)
+
+
+def _give_back(classroom: Classroom, assignment: str, exchange: Path | str) -> list[str]:
     api = exchange_api(classroom, exchange)
     learners = []
     for learner in classroom.submitters(assignment):
