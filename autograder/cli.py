@@ -128,7 +128,7 @@ def cmd_distribute(args) -> int:
 def cmd_collect(args) -> int:
     from .exchange import collect
 
-    learners = collect(_classroom(args), args.assignment, args.exchange)
+    learners = collect(_classroom(args, create=True), args.assignment, args.exchange)
     print(f"collected {len(learners)} submissions of {args.assignment}: {', '.join(learners)}")
     return 0
 
