@@ -113,13 +113,14 @@ def release(classroom, assignments: list[str] | None = None) -> list[Path]:
     The gradebook learns each assignment, its notebooks and its test cells,
     hidden tests included; ``release/`` gets the learner version without
     solutions or hidden tests.  Raises ``RuntimeError`` with nbgrader's log if
-    generation fails.
+    generation fails.  Each assignment's lock is held while it is released.
     """
     released = []
     for assignment in assignments or assignment_ids():
-        build_source(classroom.root, assignment)
-        result = classroom.api.generate_assignment(assignment, force=True, create=True)
-        if not result["success"]:
-            raise RuntimeError(f"could not release {assignment}:\n{nbgrader_errors(result)}")
+        with classroom.lock(assignment, "triad release"):
+            build_source(classroom.root, assignment)
+            result = classroom.api.generate_assignment(assignment, force=True, create=True)
+            if not result["success"]:
+                raise RuntimeError(f"could not release {assignment}:\n{nbgrader_errors(result)}")
         released.append(classroom.folder("release", assignment))
     return released

@@ -70,6 +70,9 @@ configure(c, Path(__file__).parent{db})
 def write_config_file(course_dir: Path | str, db_url: str | None = None) -> Path:
     """Write ``nbgrader_config.py`` into ``course_dir`` and return its path."""
     path = Path(course_dir) / "nbgrader_config.py"
+    text = CONFIG_FILE.format(db=f", {db_url!r}" if db_url else "")
+    if path.is_file() and path.read_text(encoding="utf-8") == text:
+        return path  # unchanged: a read-only course root can still be read
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(CONFIG_FILE.format(db=f", {db_url!r}" if db_url else ""), encoding="utf-8")
+    path.write_text(text, encoding="utf-8")
     return path

@@ -515,6 +515,8 @@ class FastGrader:
         timestamp = self.coursedir.get_existing_timestamp(str(submitted))
         present = [name for name in self.settings.notebooks
                    if (submitted / f"{name}.ipynb").exists()]
+        if not submitted.is_dir():  # vanished since it was inspected: keep its recorded grades
+            raise FileNotFoundError(2, "the submission folder vanished", str(submitted))
         with self.gradebook() as gb:
             gb.update_or_create_student(learner)
             if timestamp:
