@@ -17,7 +17,7 @@ from autograder.grade import grade_assignment
 from autograder.report import answer_key, build_report, parse_wrong
 
 A = "classify-responsibilities"
-R05_WHY = "A risk and issue log for one migration is a tool for delivering that one output"
+R05_WHY = "A risk and issue log for one migration is a tool for delivering that one project"
 
 
 @pytest.fixture(scope="module")
