@@ -52,8 +52,9 @@ def venv(wheel, tmp_path_factory) -> Path:
     version = f"python{sys.version_info.major}.{sys.version_info.minor}"
     site = venv / "lib" / version / "site-packages"
     ours = sysconfig.get_paths()["purelib"]
-    # after the venv's own site-packages, so the installed copy comes before the editable one
-    (site / "zz-shared.pth").write_text(f"import site; site.addsitedir({ours!r})\n")
+    # a plain path, after the venv's own site-packages: this environment's editable hook
+    # for Triad is not run, and the installed copy is the one imported
+    (site / "zz-shared.pth").write_text(f"{ours}\n")
     step = run([venv / "bin" / "python", "-m", "pip", "install", "--quiet", "--no-deps",
                 "--no-index", wheel])  # fmt: skip
     assert step.returncode == 0, step.stdout + step.stderr
@@ -77,7 +78,7 @@ def test_the_installed_packages_hold_no_solution_or_hidden_test(venv):
         "import pathlib, course, autograder\n"
         "for package in (course, autograder):\n"
         "    print(pathlib.Path(package.__file__).parent)\n"
-    )])  # fmt: skip
+    )], cwd=venv)  # fmt: skip
     assert step.returncode == 0, step.stderr
     folders = [Path(line) for line in step.stdout.split()]
     assert len(folders) == 2
