@@ -218,10 +218,16 @@ def build_parser() -> argparse.ArgumentParser:
         default=default_workspace(),
         help="the learner's folder (default: $TRIAD_WORKSPACE or workspace/ in the repository)",
     )
+    sources = argparse.ArgumentParser(add_help=False)
+    sources.add_argument(
+        "--sources", type=Path, metavar="DIR",
+        help="the course's sources, a folder with lessons/ and exercises/ (default: "
+        "$TRIAD_SOURCES, else the checkout Triad is installed editable from)",
+    )  # fmt: skip
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     p = sub.add_parser(
-        "release", parents=[common], help="build source/ and release/ from exercises/"
+        "release", parents=[common, sources], help="build source/ and release/ from exercises/"
     )
     p.add_argument("assignments", nargs="*", metavar="ASSIGNMENT", help="default: all")
     p.set_defaults(func=cmd_release)
@@ -300,7 +306,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p = sub.add_parser(
         "distribute",
-        parents=[exchange],
+        parents=[exchange, sources],
         help="release an assignment to learners through nbgrader's exchange",
     )
     p.add_argument("assignment", metavar="ASSIGNMENT")
@@ -330,7 +336,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser(
         "check",
-        parents=[learner],
+        parents=[learner, sources],
         help="grade your own copy of an assignment and write its feedback page",
         description=(
             "Grade WORKSPACE/ASSIGNMENT/ exactly as an instructor would, print the score "
@@ -346,7 +352,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser(
         "lab",
-        parents=[learner],
+        parents=[learner, sources],
         help="prepare the learner workspace and open it in JupyterLab",
         description=(
             "Build the lessons and the learner versions of the assignments into WORKSPACE "
@@ -368,6 +374,8 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if getattr(args, "lab_args", None) and args.lab_args[0] == "--":
         args.lab_args = args.lab_args[1:]
+    if getattr(args, "sources", None):  # read by autograder.paths.sources_dir
+        os.environ["TRIAD_SOURCES"] = str(args.sources.resolve())
     try:
         if "exchange" in args and args.exchange is None:
             from .exchange import default_exchange

@@ -7,6 +7,7 @@ nbgrader's own tools (``nbgrader ...``, the formgrader) agree with ``triad``.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from traitlets.config import Config
@@ -43,6 +44,8 @@ def configure(c: Config, course_dir: Path | str, db_url: str | None = None) -> C
     c.OverwriteCells.missing_cell_notification = (
         "# This test cell ({cell_id}) was missing from the submission: it was put back.\n"
     )
+    # What a late submission costs (nbgrader's LateSubmissionPlugin): "none" or "zero".
+    c.LateSubmissionPlugin.penalty_method = os.environ.get("TRIAD_LATE_PENALTY") or "none"
     c.GenerateFeedback.preprocessors = [
         "nbgrader.preprocessors.GetGrades",
         "autograder.preprocessors.RedactHiddenTests",
