@@ -40,9 +40,9 @@ from pathlib import Path
 import nbformat
 
 from .files import copy_regular_files, regular_files, skipped_message
+from .frames import read_frame, write_frame
 from .judge import Judge, is_test_cell
 from .sandbox import Limits, SandboxUnavailable, check_bwrap, find_bwrap, zygote_command
-from .zygote import read_frame, write_frame
 
 #: Modules every zygote imports before its first notebook.
 BASE_PRELOAD = [
