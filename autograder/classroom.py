@@ -11,7 +11,7 @@ from nbgrader.api import Gradebook
 from nbgrader.apps import NbGraderAPI
 from nbgrader.coursedir import CourseDirectory
 
-from .config import COURSE_ID, nbgrader_config, write_config_file
+from .config import course_id, nbgrader_config, write_config_file
 from .failures import CourseRootMissing, check_gradebook
 from .paths import database_url, put_interpreter_on_path, sqlite_url
 
@@ -36,6 +36,7 @@ class Classroom:
     say: Callable[[str], None] | None = field(default=None, repr=False)
     create: bool = True
     api: NbGraderAPI = field(init=False, repr=False)
+    course_id: str = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         put_interpreter_on_path()
@@ -46,6 +47,7 @@ class Classroom:
         self.db_url = database_url(self.db_url) if self.db_url else sqlite_url(self.root)
         write_config_file(self.root, None if self.db_url == sqlite_url(self.root) else self.db_url)
         config = nbgrader_config(self.root, self.db_url)
+        self.course_id = course_id(config)
         self.api = NbGraderAPI(coursedir=CourseDirectory(config=config), config=config)
 
     def folder(self, step: str, assignment: str, learner: str | None = None) -> Path:
@@ -74,7 +76,7 @@ class Classroom:
 
     def gradebook(self) -> Gradebook:
         """Open the gradebook (use as a context manager)."""
-        return Gradebook(self.db_url, COURSE_ID)
+        return Gradebook(self.db_url, self.course_id)
 
     def submitters(self, assignment: str) -> list[str]:
         """Learners with a folder under ``submitted/<learner>/<assignment>/``, sorted."""

@@ -412,7 +412,7 @@ class FastGrader:
             saveautogrades,
         )
 
-        from .config import COURSE_ID, nbgrader_config
+        from .config import course_id, nbgrader_config
 
         self.settings = settings
         self.lock = lock if lock is not None else contextlib.nullcontext()
@@ -443,7 +443,7 @@ class FastGrader:
         _memoize_filters(self.html)
         self.permissions = int(str(self.autograde.permissions), 8)
         self.feedback_permissions = int(str(self.feedback_app.permissions), 8)
-        SharedGradebook.shared = Gradebook(settings.db_url, COURSE_ID)
+        SharedGradebook.shared = Gradebook(settings.db_url, course_id(config))
         for module in (getgrades, latesubmissions, overwritecells, overwritekernelspec,
                        saveautogrades):
             module.Gradebook = SharedGradebook
