@@ -162,6 +162,8 @@ def grade_assignment(
         raise ValueError(f"executor must be one of {', '.join(EXECUTORS)}, not {executor!r}")
     with classroom.lock(assignment, "triad grade"):
         notebooks = notebook_names(classroom, assignment)
+        if executor == "fast" and not python_only(classroom, assignment):
+            executor = "stock"  # the fast executor runs Python; nbgrader's runs any kernel
         learners = learners if learners is not None else classroom.submitters(assignment)
         outcomes: list[Outcome] = []
         if executor == "fast" and sandbox and learners:
@@ -228,6 +230,19 @@ def feedback_problem(classroom: Classroom, assignment: str, outcomes: list[Outco
         f"({', '.join(missing)}) could not be written: {reason}. Free some space and run "
         f"`triad grade {assignment}` again (the scores come out the same)."
     )
+
+
+def python_only(classroom: Classroom, assignment: str) -> bool:
+    """Whether every source notebook of ``assignment`` is for a Python kernel."""
+    for path in classroom.folder("source", assignment).glob("*.ipynb"):
+        try:
+            spec = nbformat.read(path, as_version=4).metadata.get("kernelspec") or {}
+        except Exception:  # an unreadable source is nbgrader's to report
+            continue
+        language = spec.get("language") or ("python" if "python" in spec.get("name", "") else "")
+        if language.lower() != "python":
+            return False
+    return True
 
 
 def require_sandbox() -> None:

@@ -84,3 +84,27 @@ def test_grades_go_to_the_courses_own_course_id(course):
     assert courses == before, "grading adds no course of its own"
     assert owners == {"stats101"}
     assert scores == {"ada": 5, "bo": 4}
+
+
+def test_a_notebook_for_another_kernel_goes_to_nbgraders_executor(course, capsys):
+    """An R notebook is never run as Python: nbgrader's own executor takes it (and says
+    here that no R kernel is installed)."""
+    root, _, _ = course
+    from test_classic import _cell
+
+    nb = new_notebook(cells=[
+        _cell("### BEGIN SOLUTION\nx <- 1\n### END SOLUTION", "set_x", solution=True),
+        _cell("stopifnot(x == 1)", "check_x", grade=True, points=1),
+    ])  # fmt: skip
+    nb.metadata.kernelspec = {"name": "ir", "display_name": "R", "language": "R"}
+    (root / "source" / "ps2").mkdir()
+    nbformat.write(nb, root / "source" / "ps2" / "p1.ipynb")
+    from autograder.classroom import Classroom
+
+    assert Classroom(root).api.generate_assignment("ps2", force=True, create=True)["success"]
+    (root / "submitted" / "ada" / "ps2").mkdir(parents=True)
+    nbformat.write(nb, root / "submitted" / "ada" / "ps2" / "p1.ipynb")
+    capsys.readouterr()
+    assert main(["grade", "ps2", "--course-dir", str(root), "--quiet"]) == 3
+    out = capsys.readouterr().out
+    assert "NOT GRADED" in out and "SyntaxError" not in out
