@@ -118,5 +118,11 @@ def write_config_file(course_dir: Path | str, db_url: str | None = None) -> Path
     if path.is_file() and path.read_text(encoding="utf-8") == text:
         return path  # unchanged: a read-only course root can still be read
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text, encoding="utf-8")
+    try:
+        path.write_text(text, encoding="utf-8")
+    except PermissionError:
+        if not path.is_file():
+            raise
+        # Another account's copy (say, root's): triad itself reads its settings from
+        # configure(), so only nbgrader's own tools keep the older settings.
     return path
