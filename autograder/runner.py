@@ -488,59 +488,78 @@ def truncated_notice(limits: dict) -> dict:
             "text": f"\n[output truncated: more than {limits['output']} bytes]\n"}
 
 
-def warm_up(shell) -> None:
-    """Fill the caches that every notebook would otherwise fill again in its own process.
+#: Cells whose tracebacks run through the library code that learners' mistakes most often
+#: end in: formatting one parses that code's (long) source, once here instead of once per
+#: notebook.
+_WARM_CELLS = (
+    "pass",
+    "import json as _json\n_json.loads('{')",
+    "def _f(x):\n    return x[[1]]\n_f({})",
+)
+_WARM_PANDAS_CELLS = (
+    "_pd.DataFrame({'a': [1]})['zz']",
+    "_pd.DataFrame({'a': [1]}).loc['zz']",
+    "_pd.DataFrame({'a': [1]}).loc[:, 'zz']",
+    "_pd.Series([1]).zz",
+    "_pd.Series([1])['zz']",
+    "_pd.DataFrame({'a': [1]}).merge(_pd.DataFrame({'b': [1]}), on='a')",
+    "_pd.DataFrame({'a': [1]}).groupby('zz')",
+    "_pd.DataFrame({'a': [1]}).sort_values('zz')",
+    "_pd.DataFrame({'a': [1]}).set_index('zz')",
+    "_pd.DataFrame({'a': [1]}).astype({'a': 'zz'})",
+    "_pd.to_datetime('zz')",
+)
 
-    Nothing here touches the learner's namespace or pyplot's figures: a
-    compiled cell, a table rendered to HTML and a chart rendered to PNG.
-    """
-    shell.run_cell("pass", store_history=False, silent=True)
-    # a formatted traceback through library code: loads what IPython's tracebacks need
-    shell.run_cell("import json\njson.loads('{')", store_history=False, silent=True)
-    shell.run_cell("def _f(x):\n    return x[[1]]\n_f({})", store_history=False, silent=True)
-    if "pandas" in sys.modules:
-        # the pandas modules that learners' mistakes most often end in: tracebacks through
-        # them parse their (long) source once here instead of once per notebook
-        for code in (
-            "_pd.DataFrame({'a': [1]})['zz']",
-            "_pd.DataFrame({'a': [1]}).loc['zz']",
-            "_pd.DataFrame({'a': [1]}).loc[:, 'zz']",
-            "_pd.Series([1]).zz",
-            "_pd.Series([1])['zz']",
-            "_pd.DataFrame({'a': [1]}).merge(_pd.DataFrame({'b': [1]}), on='a')",
-            "_pd.DataFrame({'a': [1]}).groupby('zz')",
-            "_pd.DataFrame({'a': [1]}).sort_values('zz')",
-            "_pd.DataFrame({'a': [1]}).set_index('zz')",
-            "_pd.DataFrame({'a': [1]}).astype({'a': 'zz'})",
-            "_pd.to_datetime('zz')",
-        ):
-            shell.run_cell(f"import pandas as _pd\n{code}", store_history=False, silent=True)
-        shell.user_ns.pop("_pd", None)
-    for name in ("json", "_f"):
+
+def _warm_cell(shell, code: str) -> None:
+    shell.run_cell(code, store_history=False, silent=True)
+    for name in ("_json", "_f", "_pd"):
         shell.user_ns.pop(name, None)
     for name in ("last_type", "last_value", "last_traceback", "last_exc"):
         if hasattr(sys, name):
             delattr(sys, name)
     RECORDER.take()
-    try:
-        import pandas as pd
 
-        frame = pd.DataFrame({"a": ["x"], "b": [1.5]})
-        frame._repr_html_()
-        frame.style.set_properties(**{"text-align": "left"})._repr_html_()
-    except Exception:
-        pass
-    try:
-        from matplotlib.backends.backend_agg import FigureCanvasAgg
-        from matplotlib.figure import Figure
 
-        figure = Figure()
-        FigureCanvasAgg(figure)
-        figure.subplots().plot([1, 2], [1, 2], label="x")
-        figure.legend()
-        figure.savefig(io.BytesIO(), format="png", bbox_inches="tight")
-    except Exception:
-        pass
+def _warm_table() -> None:
+    import pandas as pd
+
+    frame = pd.DataFrame({"a": ["x"], "b": [1.5]})
+    frame._repr_html_()
+    frame.style.set_properties(**{"text-align": "left"})._repr_html_()
+
+
+def _warm_chart() -> None:
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    figure = Figure()
+    FigureCanvasAgg(figure)
+    figure.subplots().plot([1, 2], [1, 2], label="x")
+    figure.legend()
+    figure.savefig(io.BytesIO(), format="png", bbox_inches="tight")
+
+
+def warm_up(shell):
+    """Fill, one step at a time, the caches every notebook would otherwise fill in its own process.
+
+    A generator: each ``next`` takes one step, so the zygote can warm up while
+    it waits for its first notebooks, never before them.  Nothing here touches
+    the learner's namespace or pyplot's figures: compiled cells, formatted
+    tracebacks, a table rendered to HTML and a chart rendered to PNG.
+    """
+    cells = list(_WARM_CELLS)
+    if "pandas" in sys.modules:
+        cells += [f"import pandas as _pd\n{code}" for code in _WARM_PANDAS_CELLS]
+    for code in cells:
+        _warm_cell(shell, code)
+        yield
+    for step in (_warm_table, _warm_chart):
+        try:
+            step()
+        except Exception:
+            pass
+        yield
 
 
 def write_files(folder: str, files: dict[str, str]) -> None:

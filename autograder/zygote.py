@@ -20,6 +20,7 @@ import gc
 import importlib
 import json
 import os
+import select
 import shutil
 import signal
 import socket
@@ -315,13 +316,16 @@ def main() -> None:
     os.makedirs(scratch_root, exist_ok=True)
     shell = make_shell()
     failed = preload(setup.get("preload", []))
-    warm_up(shell)
-    # Objects that exist now are never collected in a child: the children's collections
-    # then do not touch (and copy) the zygote's memory.
-    gc.collect()
-    gc.freeze()
     write_frame(stdout, {"ready": True, "language_info": language_info(), "failed": failed})
+    warming = warm_up(shell)
     while True:
+        # Warm up while no notebook is waiting; objects that exist once a step is done are
+        # never collected in a child, so the children's collections do not copy them.
+        while warming is not None and not select.select([stdin], [], [], 0)[0]:
+            if next(warming, StopIteration) is StopIteration:
+                warming = None
+            gc.collect()
+            gc.freeze()
         try:
             job = read_frame(stdin)
         except EOFError:
