@@ -114,6 +114,16 @@ def build_source(course_dir: Path, assignment: str, exercises_dir: Path | None =
     return dest
 
 
+def is_released(classroom, assignment: str, exercises_dir: Path | None = None) -> bool:
+    """Whether ``release/<assignment>/`` is newer than every text source of the exercise."""
+    src = (exercises_dir or default_exercises()) / assignment
+    released = classroom.folder("release", assignment)
+    if not src.is_dir() or not released.is_dir() or not any(released.glob("*.ipynb")):
+        return False
+    built = min(path.stat().st_mtime for path in released.glob("*.ipynb"))
+    return all(path.stat().st_mtime < built for path in src.iterdir() if path.is_file())
+
+
 def release(classroom, assignments: list[str] | None = None) -> list[Path]:
     """Build ``source/`` and generate nbgrader's ``release/`` for ``assignments`` (default: all).
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import nbformat
 
-from .build import assignment_ids, build_lessons, release
+from .build import assignment_ids, build_lessons, is_released, release
 from .classroom import Classroom
 from .files import copy_regular_files, skipped_message
 from .grade import Outcome, grade_assignment, notebook_names
@@ -46,7 +46,11 @@ def prepare_workspace(workspace: Path, assignments: list[str] | None = None) -> 
     build_lessons(workspace / "lessons", overwrite=False)
     classroom = workspace_classroom(workspace)
     folders = []
-    for released in release(classroom, assignments or assignment_ids()):
+    wanted = assignments or assignment_ids()
+    stale = [a for a in wanted if not is_released(classroom, a)]
+    if stale:  # built once, again only when their sources change
+        release(classroom, stale)
+    for released in (classroom.folder("release", a) for a in wanted):
         target = workspace / released.name
         if not target.exists():
             shutil.copytree(released, target)
@@ -105,7 +109,8 @@ def self_check(workspace: Path, assignment: str, *, answers: bool = False) -> Se
     """
     workspace = Path(workspace)
     classroom = workspace_classroom(workspace)
-    release(classroom, [assignment])
+    if not is_released(classroom, assignment):  # built once, again only when the sources change
+        release(classroom, [assignment])
     mine = workspace / assignment
     if not mine.is_dir():
         raise FileNotFoundError(f"{mine} does not exist; run `triad lab` or `make lab` first")
