@@ -47,7 +47,7 @@ _PROJECTS = [
     ("E", "Data migration from shared drives, e-mail and legacy records", 8, ("A", "B"),
      "one source of records", "one source of truth", "integration", "O2"),
     ("F", "Training, change management and go-live", 8, ("D", "E"),
-     "adoption", "benefits start", "change", "O1"),
+     "trained staff and go-live", "higher productivity", "change", "O1"),
     ("G", "Legacy system decommissioning", 4, ("F",),
      "retired systems", "licence and running-cost savings", "it-operations", "O1"),
 ]

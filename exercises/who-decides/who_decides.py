@@ -113,7 +113,7 @@ check_examples(plain_roles(answers), {
             "the executive board set is the sponsor's call: the sponsor (MSP's Senior Responsible "
             "Owner) owns the case for the program and answers for its value."),
     "S03": ("project manager", "ordering one project's tasks and assigning them to its team "
-            "members is day-to-day delivery of one output, the project manager's job."),
+            "members is day-to-day delivery of one project, the project manager's job."),
     "S04": ("product owner", "ordering the backlog so that the most valuable stories come "
             "first is what the Scrum Guide makes the product owner accountable for."),
 })
@@ -136,7 +136,7 @@ ROLE_KEY = {
     "S05": ("scrum master", "Causing impediments to be removed and helping the team improve how it works is the scrum master's accountability (Scrum Guide 2020)."),
     "S06": ("product manager", "Deciding whom the product serves next and whether that is viable is product strategy, the product manager's in this organisation's split of the roles (SVPG: value and viability)."),
     "S07": ("change manager", "Getting people to adopt a new way of working is the people side of change, led by the business change manager (MSP 5th ed.)."),
-    "S08": ("sponsor", "Whether the benefits still justify a higher cost is a business-case decision, so it is the sponsor's (MSP 5th ed.: the SRO owns the business case)."),
+    "S08": ("sponsor", "The money is still inside the board's budget, but whether the benefits still justify a higher cost is a business-case decision, so it is the sponsor's, not the program manager's (MSP 5th ed.: the SRO owns the business case)."),
     "S09": ("project manager", "A slip that stays inside the project's tolerance and inside its float moves no other project and no program date, so its project manager re-plans it and reports it; a slip on a critical project, or beyond tolerance, would go up (PRINCE2 7: management by exception)."),
     "S10": ("program manager", "A risk that touches several component projects is managed at program level, by the program manager (PMI Standard for Program Management: program risk management)."),
     "S11": ("product owner", "Writing acceptance criteria and explaining what users need to the developers is the product owner's work with the team (Scrum Guide 2020: Product Backlog items)."),
