@@ -205,7 +205,7 @@ RACI_KEY = {
     "T1": ("sponsor", "The business case, within the board's budget, is owned by the sponsor, even if the program manager writes it (MSP 5th ed.: the Senior Responsible Owner)."),
     "T2": ("program manager", "The roadmap and the dependencies between projects are what the program manager owns (PMI Standard for Program Management: program roadmap)."),
     "T3": ("project manager", "Running one project's day-to-day work within the tolerances it was given is the project manager's accountability; whoever set the tolerances (in PRINCE2 7 the Executive, here the program) answers for the project as a whole (PRINCE2 7: management by exception)."),
-    "T4": ("change manager", "Adoption is the people side of change: the business change manager answers for it, while others help with the training (MSP 5th ed.)."),
+    "T4": ("change manager", "Preparing the business units and embedding the new way of working in them is the business change manager's accountability in this course's model (MSP 5th ed.: business change management). Project F's manager is Responsible for the training F delivers, not for the business's readiness; the sponsor stays accountable for the benefits as a whole through the business case (T1), and leaves this work in the business units to the change manager."),
     "T5": ("product owner", "The product backlog is ordered by the product owner, who answers for the value the team delivers (Scrum Guide 2020)."),
 }
 importlib.reload(course.role_checks).score_accountable(globals().get("raci"), RACI_KEY)
