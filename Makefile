@@ -17,8 +17,8 @@ help:
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(BIN)/python -m pip install --quiet --upgrade pip 'setuptools>=77'  # builds without isolation too
+	$(BIN)/python -m pip install --quiet -e '.[test,hub]'
 	touch $(STAMP)
 
 setup: $(STAMP)

@@ -4,6 +4,10 @@ Lessons are MyST Markdown notebooks (``lessons/NN-name.md``); exercises are
 py:percent scripts carrying nbgrader cell metadata
 (``exercises/<assignment>/<notebook>.py``).  Both are converted with jupytext;
 the cell ids are derived from the source so that builds are reproducible.
+
+The sources are found by ``autograder.paths.sources_dir``: ``--sources DIR`` or
+``$TRIAD_SOURCES``, else the checkout Triad is installed editable from.  A
+regular install carries no sources (they hold the solutions and hidden tests).
 """
 
 from __future__ import annotations
@@ -15,7 +19,8 @@ import jupytext
 import nbformat
 from nbformat import NotebookNode
 
-from .paths import EXERCISES, LESSONS
+from .paths import exercises_dir as default_exercises
+from .paths import lessons_dir as default_lessons
 
 
 def nbgrader_errors(result: dict) -> str:
@@ -57,13 +62,13 @@ def write_notebook(nb: NotebookNode, path: Path) -> Path:
     return path
 
 
-def lesson_sources(lessons_dir: Path = LESSONS) -> list[Path]:
+def lesson_sources(lessons_dir: Path | None = None) -> list[Path]:
     """The lesson sources in course order (their names are zero-padded)."""
-    return sorted(lessons_dir.glob("[0-9][0-9]-*.md"))
+    return sorted((lessons_dir or default_lessons()).glob("[0-9][0-9]-*.md"))
 
 
 def build_lessons(
-    out_dir: Path, lessons_dir: Path = LESSONS, *, overwrite: bool = True
+    out_dir: Path, lessons_dir: Path | None = None, *, overwrite: bool = True
 ) -> list[Path]:
     """Build every lesson into ``out_dir/NN-name.ipynb``.
 
@@ -79,16 +84,18 @@ def build_lessons(
     return built
 
 
-def assignment_ids(exercises_dir: Path = EXERCISES) -> list[str]:
+def assignment_ids(exercises_dir: Path | None = None) -> list[str]:
     """Every assignment that has an exercise folder, sorted."""
+    exercises_dir = exercises_dir or default_exercises()
     return sorted(p.name for p in exercises_dir.iterdir() if p.is_dir() and any(p.glob("*.py")))
 
 
-def build_source(course_dir: Path, assignment: str, exercises_dir: Path = EXERCISES) -> Path:
+def build_source(course_dir: Path, assignment: str, exercises_dir: Path | None = None) -> Path:
     """Write nbgrader's ``source/<assignment>/`` from the exercise's text files.
 
     Each ``*.py`` becomes a notebook; any other file (data) is copied as it is.
     """
+    exercises_dir = exercises_dir or default_exercises()
     src = exercises_dir / assignment
     if not src.is_dir():
         known = ", ".join(assignment_ids(exercises_dir)) or "none"
@@ -107,19 +114,30 @@ def build_source(course_dir: Path, assignment: str, exercises_dir: Path = EXERCI
     return dest
 
 
+def is_released(classroom, assignment: str, exercises_dir: Path | None = None) -> bool:
+    """Whether ``release/<assignment>/`` is newer than every text source of the exercise."""
+    src = (exercises_dir or default_exercises()) / assignment
+    released = classroom.folder("release", assignment)
+    if not src.is_dir() or not released.is_dir() or not any(released.glob("*.ipynb")):
+        return False
+    built = min(path.stat().st_mtime for path in released.glob("*.ipynb"))
+    return all(path.stat().st_mtime < built for path in src.iterdir() if path.is_file())
+
+
 def release(classroom, assignments: list[str] | None = None) -> list[Path]:
     """Build ``source/`` and generate nbgrader's ``release/`` for ``assignments`` (default: all).
 
     The gradebook learns each assignment, its notebooks and its test cells,
     hidden tests included; ``release/`` gets the learner version without
     solutions or hidden tests.  Raises ``RuntimeError`` with nbgrader's log if
-    generation fails.
+    generation fails.  Each assignment's lock is held while it is released.
     """
     released = []
     for assignment in assignments or assignment_ids():
-        build_source(classroom.root, assignment)
-        result = classroom.api.generate_assignment(assignment, force=True, create=True)
-        if not result["success"]:
-            raise RuntimeError(f"could not release {assignment}:\n{nbgrader_errors(result)}")
+        with classroom.lock(assignment, "triad release"):
+            build_source(classroom.root, assignment)
+            result = classroom.api.generate_assignment(assignment, force=True, create=True)
+            if not result["success"]:
+                raise RuntimeError(f"could not release {assignment}:\n{nbgrader_errors(result)}")
         released.append(classroom.folder("release", assignment))
     return released

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -9,7 +11,8 @@ from nbgrader.api import Gradebook
 from nbgrader.apps import NbGraderAPI
 from nbgrader.coursedir import CourseDirectory
 
-from .config import COURSE_ID, nbgrader_config, write_config_file
+from .config import course_id, nbgrader_config, write_config_file
+from .failures import CourseRootMissing, check_gradebook
 from .paths import database_url, put_interpreter_on_path, sqlite_url
 
 
@@ -19,19 +22,32 @@ class Classroom:
 
     ``db_url`` defaults to SQLite at ``root/gradebook.db``; any SQLAlchemy URL
     that nbgrader supports (PostgreSQL included) works.
+
+    Commands that change an assignment hold its lock (``lock``): with ``wait``
+    they wait for another run to finish, otherwise they raise
+    ``autograder.locking.Busy``; ``say`` hears what they wait for.  With
+    ``create=False`` a missing ``root`` raises ``CourseRootMissing`` instead of
+    being created.
     """
 
     root: Path
     db_url: str | None = None
+    wait: bool = False
+    say: Callable[[str], None] | None = field(default=None, repr=False)
+    create: bool = True
     api: NbGraderAPI = field(init=False, repr=False)
+    course_id: str = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         put_interpreter_on_path()
         self.root = Path(self.root).resolve()
+        if not self.create and not self.root.is_dir():
+            raise CourseRootMissing(self.root)
         self.root.mkdir(parents=True, exist_ok=True)
         self.db_url = database_url(self.db_url) if self.db_url else sqlite_url(self.root)
         write_config_file(self.root, None if self.db_url == sqlite_url(self.root) else self.db_url)
         config = nbgrader_config(self.root, self.db_url)
+        self.course_id = course_id(config)
         self.api = NbGraderAPI(coursedir=CourseDirectory(config=config), config=config)
 
     def folder(self, step: str, assignment: str, learner: str | None = None) -> Path:
@@ -39,9 +55,28 @@ class Classroom:
         parts = [step, learner, assignment] if learner else [step, assignment]
         return self.root.joinpath(*parts)
 
+    def lock(self, assignments, command: str, *, shared: bool = False):
+        """Hold the lock of ``assignments`` (one name or several) for a ``with`` block.
+
+        ``shared`` is for reading: readers exclude writers, not one another.  See
+        ``autograder.locking``.
+        """
+        from .locking import hold
+
+        say = self.say or (lambda message: print(f"{command}: {message}", file=sys.stderr))
+        return hold(self.root, self.db_url, assignments, command, shared=shared,
+                    wait=self.wait, say=say)  # fmt: skip
+
+    def check_gradebook(self) -> None:
+        """Raise a ``failures.Fault`` saying what is wrong if the gradebook cannot be used.
+
+        A damaged SQLite file is only read, never written.
+        """
+        check_gradebook(self.db_url)
+
     def gradebook(self) -> Gradebook:
         """Open the gradebook (use as a context manager)."""
-        return Gradebook(self.db_url, COURSE_ID)
+        return Gradebook(self.db_url, self.course_id)
 
     def submitters(self, assignment: str) -> list[str]:
         """Learners with a folder under ``submitted/<learner>/<assignment>/``, sorted."""

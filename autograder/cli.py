@@ -6,23 +6,55 @@ import argparse
 import os
 import shutil
 import sys
+import traceback
 from pathlib import Path
 
+from .failures import EXIT_ERROR, explain, write_log
+from .locking import EXIT_BUSY, Busy
 from .paths import default_course_dir, default_workspace
 
+EXIT_SANDBOX = 2
 EXIT_SOME_BROKEN = 3
+EXIT_INTERRUPTED = 130
+
+EXIT_STATUSES = f"""\
+exit status:
+  0    done
+  {EXIT_ERROR}    an error, told in one sentence on stderr (database unreachable or refusing
+       the login, gradebook damaged, course root missing or unwritable, disk full,
+       assignment never released, ...); the full details go to COURSE_DIR/logs/
+  {EXIT_SANDBOX}    `triad grade`: the bubblewrap sandbox is unavailable
+  {EXIT_SOME_BROKEN}    `triad grade`: some submissions could not be graded (the rest were)
+  {EXIT_BUSY}    busy: another run holds the assignment (it is named); try again or add --wait
+  {EXIT_INTERRUPTED}  interrupted (Ctrl-C); what was finished is kept
+"""
 
 
-def _classroom(args):
+class _HelpFormatter(argparse.HelpFormatter):
+    """Wraps one-paragraph texts; keeps the lines of a text that has several (the epilog)."""
+
+    def _fill_text(self, text, width, indent):
+        if "\n" in text:
+            return "".join(indent + line for line in text.splitlines(keepends=True))
+        return super()._fill_text(text, width, indent)
+
+
+def _classroom(args, *, create: bool = False):
+    """The course root of ``args``; it must exist unless ``create`` (release, distribute)."""
     from .classroom import Classroom
 
-    return Classroom(args.course_dir, args.db)
+    def say(message: str) -> None:
+        print(f"triad {args.command}: {message}", file=sys.stderr, flush=True)
+
+    classroom = Classroom(args.course_dir, args.db, wait=args.wait, say=say, create=create)
+    classroom.check_gradebook()
+    return classroom
 
 
 def cmd_release(args) -> int:
     from .build import release
 
-    for folder in release(_classroom(args), args.assignments or None):
+    for folder in release(_classroom(args, create=True), args.assignments or None):
         print(f"released {folder.name} -> {folder}")
     return 0
 
@@ -47,15 +79,17 @@ def cmd_grade(args) -> int:
         )
     except SandboxUnavailable as error:
         print(f"triad grade: {error}", file=sys.stderr)
-        return 2
+        return EXIT_SANDBOX
     except KeyboardInterrupt:
         record = classroom.root / "autograded" / f"{args.assignment}-outcomes.json"
         print(f"triad grade: interrupted; the submissions graded so far keep their grades "
               f"(listed in {record})", file=sys.stderr)  # fmt: skip
-        return 130
+        return EXIT_INTERRUPTED
     if not outcomes:
         print(f"no submissions under {classroom.root / 'submitted'}/<learner>/{args.assignment}/")
         return 0
+    from .grade import feedback_problem
+
     unlisted = [o for o in outcomes if o.status == "unlisted"]
     outcomes = [o for o in outcomes if o.status != "unlisted"]
     broken = [o for o in outcomes if o.status != "graded"]
@@ -73,6 +107,10 @@ def cmd_grade(args) -> int:
         print(f"not on the roster, not graded ({len(unlisted)}): "
               f"{', '.join(o.learner for o in unlisted)}; add them with `triad roster import` "
               "or grade them with --allow-new")
+    problem = feedback_problem(classroom, args.assignment, outcomes)
+    if problem:
+        print(f"triad grade: {problem}", file=sys.stderr)
+        return EXIT_ERROR
     return EXIT_SOME_BROKEN if broken or unlisted else 0
 
 
@@ -116,7 +154,8 @@ def cmd_roster_list(args) -> int:
 def cmd_distribute(args) -> int:
     from .exchange import distribute
 
-    outbound = distribute(_classroom(args), args.assignment, args.exchange, force=args.force)
+    classroom = _classroom(args, create=True)
+    outbound = distribute(classroom, args.assignment, args.exchange, force=args.force)
     print(f"released {args.assignment} to learners -> {outbound}")
     return 0
 
@@ -125,7 +164,7 @@ def cmd_collect(args) -> int:
     from .exchange import collect
     from .files import skipped_message
 
-    collected = collect(_classroom(args), args.assignment, args.exchange)
+    collected = collect(_classroom(args, create=True), args.assignment, args.exchange)
     learners = collected.learners
     print(f"collected {len(learners)} submissions of {args.assignment}: {', '.join(learners)}")
     for learner, links in collected.skipped.items():
@@ -191,6 +230,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="triad",
         description="Build, release and grade the Triad course (project, program, product).",
+        epilog=EXIT_STATUSES,
+        formatter_class=_HelpFormatter,
     )
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument(
@@ -204,6 +245,12 @@ def build_parser() -> argparse.ArgumentParser:
         default=os.environ.get("TRIAD_DB") or None,
         help="gradebook database URL (default: $TRIAD_DB or sqlite:///COURSE_DIR/gradebook.db)",
     )
+    common.add_argument(
+        "--wait",
+        action="store_true",
+        help="if another run is using the assignment, wait for it to finish instead of "
+        f"stopping with exit status {EXIT_BUSY}",
+    )
     learner = argparse.ArgumentParser(add_help=False)
     learner.add_argument(
         "--workspace",
@@ -211,10 +258,16 @@ def build_parser() -> argparse.ArgumentParser:
         default=default_workspace(),
         help="the learner's folder (default: $TRIAD_WORKSPACE or workspace/ in the repository)",
     )
+    sources = argparse.ArgumentParser(add_help=False)
+    sources.add_argument(
+        "--sources", type=Path, metavar="DIR",
+        help="the course's sources, a folder with lessons/ and exercises/ (default: "
+        "$TRIAD_SOURCES, else the checkout Triad is installed editable from)",
+    )  # fmt: skip
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     p = sub.add_parser(
-        "release", parents=[common], help="build source/ and release/ from exercises/"
+        "release", parents=[common, sources], help="build source/ and release/ from exercises/"
     )
     p.add_argument("assignments", nargs="*", metavar="ASSIGNMENT", help="default: all")
     p.set_defaults(func=cmd_release)
@@ -328,7 +381,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p = sub.add_parser(
         "distribute",
-        parents=[exchange],
+        parents=[exchange, sources],
         help="release an assignment to learners through nbgrader's exchange",
     )
     p.add_argument("assignment", metavar="ASSIGNMENT")
@@ -358,7 +411,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser(
         "check",
-        parents=[learner],
+        parents=[learner, sources],
         help="grade your own copy of an assignment and write its feedback page",
         description=(
             "Grade WORKSPACE/ASSIGNMENT/ exactly as an instructor would, print the score "
@@ -374,7 +427,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser(
         "lab",
-        parents=[learner],
+        parents=[learner, sources],
         help="prepare the learner workspace and open it in JupyterLab",
         description=(
             "Build the lessons and the learner versions of the assignments into WORKSPACE "
@@ -386,22 +439,59 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--prepare-only", action="store_true", help="prepare the workspace and stop")
     p.add_argument("lab_args", nargs=argparse.REMAINDER, help=argparse.SUPPRESS)
     p.set_defaults(func=cmd_lab)
+    for p in sub.choices.values():
+        p.epilog, p.formatter_class = EXIT_STATUSES, _HelpFormatter
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else list(argv)
     args = build_parser().parse_args(argv)
     if getattr(args, "lab_args", None) and args.lab_args[0] == "--":
         args.lab_args = args.lab_args[1:]
-    if "exchange" in args and args.exchange is None:
-        from .exchange import default_exchange
-
-        args.exchange = default_exchange()
+    if getattr(args, "sources", None):  # read by autograder.paths.sources_dir
+        os.environ["TRIAD_SOURCES"] = str(args.sources.resolve())
     try:
+        if "exchange" in args and args.exchange is None:
+            from .exchange import default_exchange
+
+            args.exchange = default_exchange()
         return args.func(args)
-    except (FileNotFoundError, LookupError, RuntimeError) as error:
+    except Busy as error:
         print(f"triad {args.command}: {error}", file=sys.stderr)
-        return 1
+        return EXIT_BUSY
+    except KeyboardInterrupt:
+        print(f"triad {args.command}: interrupted; what was finished is kept", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except (LookupError, RuntimeError) as error:
+        if type(error) in (LookupError, RuntimeError) or type(error).__module__.startswith(
+            f"{__package__}."
+        ):
+            print(f"triad {args.command}: {error}", file=sys.stderr)
+            return EXIT_ERROR
+        return _report(args, argv, error)
+    except Exception as error:
+        return _report(args, argv, error)
+
+
+def _report(args, argv: list[str], error: Exception) -> int:
+    """Say what went wrong in a sentence; keep the traceback in a log file named there."""
+    fault = explain(error, getattr(args, "db", None))
+    course_dir = getattr(args, "course_dir", None)
+    course_dir = course_dir if course_dir and Path(course_dir).is_dir() else None
+    log = write_log(course_dir, argv, traceback.format_exc())
+    where = f"the details are in {log}" if log else "no log could be written"
+    if fault is None:
+        first = str(error).strip().splitlines()[0] if str(error).strip() else ""
+        print(
+            f"triad {args.command}: an unexpected error stopped it ({type(error).__name__}"
+            f"{': ' + first if first else ''}); grades already recorded are kept. Please report "
+            f"it to the course maintainers; {where}.",
+            file=sys.stderr,
+        )
+        return EXIT_ERROR
+    print(f"triad {args.command}: {fault} ({where})", file=sys.stderr)
+    return fault.status
 
 
 if __name__ == "__main__":

@@ -7,9 +7,11 @@ nbgrader's own tools (``nbgrader ...``, the formgrader) agree with ``triad``.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from traitlets.config import Config
+from traitlets.config.loader import PyFileConfigLoader
 
 from .paths import database_url, sqlite_url
 
@@ -43,6 +45,8 @@ def configure(c: Config, course_dir: Path | str, db_url: str | None = None) -> C
     c.OverwriteCells.missing_cell_notification = (
         "# This test cell ({cell_id}) was missing from the submission: it was put back.\n"
     )
+    # What a late submission costs (nbgrader's LateSubmissionPlugin): "none" or "zero".
+    c.LateSubmissionPlugin.penalty_method = os.environ.get("TRIAD_LATE_PENALTY") or "none"
     c.GenerateFeedback.preprocessors = [
         "nbgrader.preprocessors.GetGrades",
         "autograder.preprocessors.RedactHiddenTests",
@@ -51,9 +55,32 @@ def configure(c: Config, course_dir: Path | str, db_url: str | None = None) -> C
     return c
 
 
+#: nbgrader's own course id, for a course root whose configuration sets none.
+NBGRADER_DEFAULT_COURSE = "default_course"
+
+
 def nbgrader_config(course_dir: Path | str, db_url: str | None = None) -> Config:
-    """A fresh nbgrader ``Config`` for ``course_dir``."""
-    return configure(Config(), course_dir, db_url)
+    """A fresh nbgrader ``Config`` for ``course_dir``.
+
+    A course root with an ``nbgrader_config.py`` of its own (one that ``triad``
+    did not write: an nbgrader course set up by hand) keeps its settings: they
+    are read over Triad's, and only the course root and an explicit ``db_url``
+    (``--db``) are Triad's.
+    """
+    config = configure(Config(), course_dir, db_url)
+    own = own_config_file(course_dir)
+    if own is not None:
+        config.CourseDirectory.course_id = ""
+        config.merge(PyFileConfigLoader(own.name, path=str(own.parent)).load_config())
+        config.CourseDirectory.root = str(Path(course_dir).resolve())
+        if db_url:
+            config.CourseDirectory.db_url = database_url(db_url)
+    return config
+
+
+def course_id(config: Config) -> str:
+    """The course id the gradebook files grades under, as nbgrader would."""
+    return config.CourseDirectory.course_id or NBGRADER_DEFAULT_COURSE
 
 
 CONFIG_FILE = '''\
@@ -67,11 +94,37 @@ configure(c, Path(__file__).parent{db})
 '''
 
 
-def write_config_file(course_dir: Path | str, db_url: str | None = None) -> Path:
-    """Write ``nbgrader_config.py`` into ``course_dir`` and return its path."""
+def own_config_file(course_dir: Path | str) -> Path | None:
+    """The course root's own ``nbgrader_config.py``, one ``triad`` did not write, if any."""
     path = Path(course_dir) / "nbgrader_config.py"
+    if not path.is_file():
+        return None
+    try:
+        first = path.read_text(encoding="utf-8").splitlines()[:1]
+    except (OSError, UnicodeDecodeError):
+        return path
+    return None if first == CONFIG_FILE.splitlines()[:1] else path
+
+
+def write_config_file(course_dir: Path | str, db_url: str | None = None) -> Path:
+    """Write ``nbgrader_config.py`` into ``course_dir`` and return its path.
+
+    A course's own configuration file is never rewritten.
+    """
+    path = Path(course_dir) / "nbgrader_config.py"
+    if own_config_file(course_dir) is not None:
+        return path
+    text = CONFIG_FILE.format(db=f", {db_url!r}" if db_url else "")
+    if path.is_file() and path.read_text(encoding="utf-8") == text:
+        return path  # unchanged: a read-only course root can still be read
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(CONFIG_FILE.format(db=f", {db_url!r}" if db_url else ""), encoding="utf-8")
+    try:
+        path.write_text(text, encoding="utf-8")
+    except PermissionError:
+        if not path.is_file():
+            raise
+        # Another account's copy (say, root's): triad itself reads its settings from
+        # configure(), so only nbgrader's own tools keep the older settings.
     return path
 
 

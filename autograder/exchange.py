@@ -73,11 +73,12 @@ def distribute(
     With ``force`` an assignment already in the exchange is replaced (learners who
     fetched it keep their copies).
     """
-    release(classroom, [assignment])
-    api = exchange_api(classroom, exchange)
-    if force:
-        api.unrelease(assignment)
-    _check(api.release_assignment(assignment), f"releasing {assignment} to {exchange}")
+    with classroom.lock(assignment, "triad distribute"):
+        release(classroom, [assignment])
+        api = exchange_api(classroom, exchange)
+        if force:
+            api.unrelease(assignment)
+        _check(api.release_assignment(assignment), f"releasing {assignment} to {exchange}")
     return Path(exchange).resolve() / COURSE_ID / "outbound" / assignment
 
 
@@ -183,13 +184,15 @@ class Collected:
 
 def collect(classroom: Classroom, assignment: str, exchange: Path | str) -> Collected:
     """Copy each learner's newest genuine submission into ``submitted/`` (see ``VettedCollect``)."""
-    api = exchange_api(classroom, exchange)
-    with temp_attrs(api.coursedir, assignment_id=assignment):  # as ``NbGraderAPI.collect``
-        app = VettedCollect(coursedir=api.coursedir, authenticator=api.authenticator, parent=api)
-        app.update = True
-        result = capture_log(app)
-    _check(result, f"collecting {assignment} from {exchange}")
-    return Collected(classroom.submitters(assignment), app.refused, app.skipped)
+    with classroom.lock(assignment, "triad collect"):
+        api = exchange_api(classroom, exchange)
+        with temp_attrs(api.coursedir, assignment_id=assignment):  # as ``NbGraderAPI.collect``
+            app = VettedCollect(coursedir=api.coursedir, authenticator=api.authenticator,
+                                parent=api)
+            app.update = True
+            result = capture_log(app)
+        _check(result, f"collecting {assignment} from {exchange}")
+        return Collected(classroom.submitters(assignment), app.refused, app.skipped)
 
 
 def give_back(classroom: Classroom, assignment: str, exchange: Path | str) -> list[str]:
@@ -198,6 +201,11 @@ def give_back(classroom: Classroom, assignment: str, exchange: Path | str) -> li
     Feedback missing for a graded submission is generated first (``triad grade``
     normally makes it).
     """
+    with classroom.lock(assignment, "triad return"):
+        return _give_back(classroom, assignment, exchange)
+
+
+def _give_back(classroom: Classroom, assignment: str, exchange: Path | str) -> list[str]:
     api = exchange_api(classroom, exchange)
     learners = []
     for learner in classroom.submitters(assignment):

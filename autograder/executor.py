@@ -40,10 +40,10 @@ from pathlib import Path
 import nbformat
 
 from .files import copy_regular_files, regular_files, skipped_message
+from .frames import read_frame, write_frame
 from .judge import Judge, is_test_cell
 from .limits import limit_notes
 from .sandbox import Limits, SandboxUnavailable, check_bwrap, find_bwrap, zygote_command
-from .zygote import read_frame, write_frame
 
 #: Modules every zygote imports before its first notebook.
 BASE_PRELOAD = [
@@ -425,7 +425,7 @@ class FastGrader:
             saveautogrades,
         )
 
-        from .config import COURSE_ID, nbgrader_config
+        from .config import course_id, nbgrader_config
 
         self.settings = settings
         self.lock = lock if lock is not None else contextlib.nullcontext()
@@ -458,7 +458,7 @@ class FastGrader:
         _memoize_filters(self.html)
         self.permissions = int(str(self.autograde.permissions), 8)
         self.feedback_permissions = int(str(self.feedback_app.permissions), 8)
-        SharedGradebook.shared = Gradebook(settings.db_url, COURSE_ID)
+        SharedGradebook.shared = Gradebook(settings.db_url, course_id(config))
         for module in (getgrades, latesubmissions, overwritecells, overwritekernelspec,
                        saveautogrades):
             module.Gradebook = SharedGradebook
@@ -531,6 +531,8 @@ class FastGrader:
         timestamp = self.coursedir.get_existing_timestamp(str(submitted))
         present = [name for name in self.settings.notebooks
                    if (submitted / f"{name}.ipynb").exists()]
+        if not submitted.is_dir():  # vanished since it was inspected: keep its recorded grades
+            raise FileNotFoundError(2, "the submission folder vanished", str(submitted))
         with self.gradebook() as gb:
             gb.update_or_create_student(learner)
             if timestamp:

@@ -125,13 +125,21 @@ def export(classroom: Classroom, output: Path | str, fmt: str = "long") -> int:
         raise ValueError(f"format must be one of {', '.join(FORMATS)}, not {fmt!r}")
     output = Path(output)
     output.parent.mkdir(parents=True, exist_ok=True)
-    if fmt == "long":
-        table = grades_table(classroom)
-        table.to_csv(output, index=False)
-        return len(table)
-    header, rows = wide_rows(classroom, fmt)
-    with output.open("w", encoding="utf-8", newline="") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(header)
-        writer.writerows(rows)
-    return len(rows)
+    with classroom.gradebook() as gb:
+        names = [assignment.name for assignment in gb.assignments]
+    # read no grade a run is writing; write the file whole or not at all
+    with classroom.lock(names, "triad export", shared=True):
+        partial = output.with_name(f".{output.name}.partial")
+        if fmt == "long":
+            table = grades_table(classroom)
+            table.to_csv(partial, index=False)
+            count = len(table)
+        else:
+            header, rows = wide_rows(classroom, fmt)
+            with partial.open("w", encoding="utf-8", newline="") as handle:
+                writer = csv.writer(handle)
+                writer.writerow(header)
+                writer.writerows(rows)
+            count = len(rows)
+        partial.replace(output)
+    return count

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import warnings
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -121,7 +122,12 @@ def default_jobs() -> int:
 def _write_record(classroom: Classroom, assignment: str, outcomes: list[Outcome]) -> None:
     record = classroom.root / "autograded" / f"{assignment}-outcomes.json"
     record.parent.mkdir(parents=True, exist_ok=True)
-    record.write_text(json.dumps([asdict(o) for o in outcomes], indent=1), encoding="utf-8")
+    partial = record.with_name(f".{record.name}.{os.getpid()}")
+    try:  # all or nothing: a run stopped while writing leaves the previous record
+        partial.write_text(json.dumps([asdict(o) for o in outcomes], indent=1), encoding="utf-8")
+        os.replace(partial, record)
+    finally:
+        partial.unlink(missing_ok=True)
 
 
 def grade_assignment(
@@ -143,7 +149,8 @@ def grade_assignment(
     others.  The outcomes are also written to
     ``autograded/<assignment>-outcomes.json`` for the instructor report; the
     grades of submissions already graded stay in the gradebook if grading is
-    interrupted.
+    interrupted.  The assignment's lock (``Classroom.lock``) is held throughout:
+    a second run on the same assignment waits or raises ``locking.Busy``.
 
     ``executor="fast"`` (the default) runs ``jobs`` grading processes (default:
     the machine's cores), each with a warm worker that runs the learners' code
@@ -161,27 +168,91 @@ def grade_assignment(
     """
     if executor not in EXECUTORS:
         raise ValueError(f"executor must be one of {', '.join(EXECUTORS)}, not {executor!r}")
-    notebooks = notebook_names(classroom, assignment)
-    learners = learners if learners is not None else classroom.submitters(assignment)
-    learners, unlisted = split_submitters(classroom, learners, allow_new)
-    outcomes: list[Outcome] = []
-    if executor == "fast" and sandbox and learners:
-        require_sandbox()
-    with tqdm(total=len(learners), unit="submission", disable=not progress, desc=assignment) as bar:
-        try:
-            if executor == "stock":
-                for learner in learners:
-                    outcomes.append(grade_one(classroom, assignment, learner, notebooks))
-                    bar.update()
-            else:
-                _grade_fast(classroom, assignment, learners, notebooks, outcomes, bar,
-                            jobs or default_jobs(), sandbox, limits or Limits(), feedback)
-        finally:
-            order = {learner: i for i, learner in enumerate(learners)}
-            outcomes.sort(key=lambda o: order.get(o.learner, len(order)))
-            outcomes += [Outcome(x, "unlisted", message=NOT_ON_ROSTER) for x in unlisted]
-            _write_record(classroom, assignment, outcomes)
+    with classroom.lock(assignment, "triad grade"):
+        notebooks = notebook_names(classroom, assignment)
+        if executor == "fast" and not python_only(classroom, assignment):
+            executor = "stock"  # the fast executor runs Python; nbgrader's runs any kernel
+        learners = learners if learners is not None else classroom.submitters(assignment)
+        learners, unlisted = split_submitters(classroom, learners, allow_new)
+        outcomes: list[Outcome] = []
+        if executor == "fast" and sandbox and learners:
+            require_sandbox()
+        with tqdm(total=len(learners), unit="submission", disable=not progress,
+                  desc=assignment) as bar:  # fmt: skip
+            try:
+                if executor == "stock":
+                    for learner in learners:
+                        outcomes.append(grade_one(classroom, assignment, learner, notebooks))
+                        bar.update()
+                else:
+                    _grade_fast(classroom, assignment, learners, notebooks, outcomes, bar,
+                                jobs or default_jobs(), sandbox, limits or Limits(), feedback)
+            finally:
+                order = {learner: i for i, learner in enumerate(learners)}
+                outcomes.sort(key=lambda o: order.get(o.learner, len(order)))
+                for outcome in outcomes:
+                    _explain(classroom, assignment, outcome)
+                outcomes += [Outcome(x, "unlisted", message=NOT_ON_ROSTER) for x in unlisted]
+                _write_record(classroom, assignment, outcomes)
     return outcomes
+
+
+FEEDBACK_FAILED = "graded, but its feedback could not be generated"
+
+
+def _explain(classroom: Classroom, assignment: str, outcome: Outcome) -> None:
+    """Say plainly why a submission has no grade or no feedback when the cause is known."""
+    folder = classroom.folder("submitted", assignment, outcome.learner)
+    if outcome.status != "graded" and not folder.is_dir():
+        outcome.message = (
+            f"its submission folder {folder} disappeared while it was being graded, so it was "
+            f"not graded (grades recorded for it before are kept); put the folder back and run "
+            f"`triad grade {assignment}` again"
+        )
+    elif outcome.status == "graded" and outcome.message == FEEDBACK_FAILED:
+        feedback = classroom.root / "feedback"
+        if _disk_full(feedback):
+            outcome.message = (
+                f"graded; its feedback was not written: the disk holding {feedback} is full"
+            )
+
+
+def _disk_full(folder: Path, room: int = 1 << 20) -> bool:
+    """Whether the file system holding ``folder`` has less than ``room`` bytes free."""
+    while not folder.exists() and folder != folder.parent:
+        folder = folder.parent
+    try:
+        return shutil.disk_usage(folder).free < room
+    except OSError:
+        return False
+
+
+def feedback_problem(classroom: Classroom, assignment: str, outcomes: list[Outcome]) -> str | None:
+    """One sentence when graded submissions got no feedback page, or ``None``."""
+    missing = [o.learner for o in outcomes if o.status == "graded" and "feedback" in o.message]
+    if not missing:
+        return None
+    feedback = classroom.root / "feedback"
+    reason = (f"the disk holding {feedback} is full" if _disk_full(feedback)
+              else f"see {classroom.root / 'autograded' / f'{assignment}-errors.log'}")  # fmt: skip
+    return (
+        f"the grades are recorded, but the feedback of {len(missing)} submission(s) "
+        f"({', '.join(missing)}) could not be written: {reason}. Free some space and run "
+        f"`triad grade {assignment}` again (the scores come out the same)."
+    )
+
+
+def python_only(classroom: Classroom, assignment: str) -> bool:
+    """Whether every source notebook of ``assignment`` is for a Python kernel."""
+    for path in classroom.folder("source", assignment).glob("*.ipynb"):
+        try:
+            spec = nbformat.read(path, as_version=4).metadata.get("kernelspec") or {}
+        except Exception:  # an unreadable source is nbgrader's to report
+            continue
+        language = spec.get("language") or ("python" if "python" in spec.get("name", "") else "")
+        if language.lower() != "python":
+            return False
+    return True
 
 
 def require_sandbox() -> None:
@@ -222,16 +293,28 @@ def _grade_fast(classroom, assignment, learners, notebooks, outcomes, bar, jobs,
 
 
 def grades_table(classroom: Classroom) -> pd.DataFrame:
-    """One row per learner and assignment, with its status (see ``autograder.export``)."""
+    """One row per learner and assignment, with its status (see ``autograder.export``).
+
+    It waits for (or, without ``Classroom.wait``, refuses to read during) a run
+    that is changing an assignment's grades, so that no half-written grade is read.
+    """
     from .export import grades_table
 
-    return grades_table(classroom)
+    with classroom.gradebook() as gb:
+        names = [assignment.name for assignment in gb.assignments]
+    with classroom.lock(names, "triad export", shared=True):
+        return grades_table(classroom)
 
 
 def export_grades(classroom: Classroom, output: Path | str) -> pd.DataFrame:
-    """Write ``grades_table`` as CSV to ``output`` and return it."""
+    """Write ``grades_table`` as CSV to ``output`` (all at once) and return it."""
     table = grades_table(classroom)
     output = Path(output)
     output.parent.mkdir(parents=True, exist_ok=True)
-    table.to_csv(output, index=False)
+    partial = output.with_name(f".{output.name}.{os.getpid()}")
+    try:
+        table.to_csv(partial, index=False)
+        os.replace(partial, output)
+    finally:
+        partial.unlink(missing_ok=True)
     return table

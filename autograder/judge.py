@@ -2,7 +2,7 @@
 
 An assignment's source notebook declares, in its metadata, what it collects
 from the learner (``triad: {collect: {name: kind}}``, a kind being ``data`` or
-``function``).  For such a notebook the runner (``autograder.zygote``) runs
+``function``).  For such a notebook the runner (``autograder.runner``) runs
 only the learner's cells and hands back those answers as plain data
 (``autograder.plain``); it never receives a test cell.  The judge then
 

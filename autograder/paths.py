@@ -6,20 +6,91 @@ import os
 import sys
 from pathlib import Path
 
-#: The repository holding ``lessons/`` and ``exercises/`` (this package is installed from it).
+#: The folder the packages ``course`` and ``autograder`` were imported from.  For an
+#: editable install from a git checkout that is the repository, with ``lessons/`` and
+#: ``exercises/``; for a regular install it is ``site-packages``, which holds neither.
 REPO = Path(__file__).resolve().parent.parent
 LESSONS = REPO / "lessons"
 EXERCISES = REPO / "exercises"
 
+#: The setting that says where the course's sources are (``--sources DIR`` on the command line).
+SOURCES_SETTING = "TRIAD_SOURCES"
+
+
+class SourcesNotFound(FileNotFoundError):
+    """The course's sources (``lessons/`` and ``exercises/``) are not where the settings say."""
+
+
+def _holds_sources(folder: Path) -> bool:
+    try:
+        return (folder / "lessons").is_dir() and (folder / "exercises").is_dir()
+    except PermissionError as error:
+        raise SourcesNotFound(
+            f"cannot read the course's sources in {folder}: {error.strerror} "
+            f"(they are for instructors only; set {SOURCES_SETTING} or --sources to a copy you "
+            "can read)"
+        ) from None
+
+
+def installed_from_checkout() -> bool:
+    """Whether Triad is installed editable from a git checkout (which holds the sources)."""
+    return (REPO / "pyproject.toml").is_file() and _holds_sources(REPO)
+
+
+def sources_dir(explicit: Path | str | None = None) -> Path:
+    """The folder holding ``lessons/`` and ``exercises/``, with solutions and hidden tests.
+
+    ``explicit`` (``--sources DIR``), else ``$TRIAD_SOURCES``, else the checkout
+    Triad is installed editable from.  A regular install (``pip install .``, as on
+    a hub) carries no sources, so it needs one of the settings.  Raises
+    ``SourcesNotFound``, whose message names the setting, when there are none.
+    """
+    chosen = explicit or os.environ.get(SOURCES_SETTING)
+    if chosen:
+        folder = Path(chosen).expanduser().resolve()
+        if not _holds_sources(folder):
+            raise SourcesNotFound(
+                f"{folder} holds no lessons/ and exercises/: point --sources or "
+                f"{SOURCES_SETTING} at the course's sources (its git checkout)"
+            )
+        return folder
+    if installed_from_checkout():
+        return REPO
+    raise SourcesNotFound(
+        "cannot find the course's sources (lessons/ and exercises/): give --sources DIR or "
+        f"set {SOURCES_SETTING} to the course's git checkout"
+    )
+
+
+def lessons_dir(explicit: Path | str | None = None) -> Path:
+    """``lessons/`` in :func:`sources_dir`."""
+    return sources_dir(explicit) / "lessons"
+
+
+def exercises_dir(explicit: Path | str | None = None) -> Path:
+    """``exercises/`` in :func:`sources_dir`."""
+    return sources_dir(explicit) / "exercises"
+
+
+def _home() -> Path:
+    """The checkout Triad is installed editable from, else the current folder."""
+    return REPO if (REPO / "pyproject.toml").is_file() else Path.cwd()
+
 
 def default_course_dir() -> Path:
-    """The nbgrader course root: ``$TRIAD_COURSE_DIR``, else ``classroom/`` in the repository."""
-    return Path(os.environ.get("TRIAD_COURSE_DIR") or REPO / "classroom").resolve()
+    """The nbgrader course root: ``$TRIAD_COURSE_DIR``, else ``classroom/`` in the repository.
+
+    (For a regular install, not from a checkout: ``classroom/`` in the current folder.)
+    """
+    return Path(os.environ.get("TRIAD_COURSE_DIR") or _home() / "classroom").resolve()
 
 
 def default_workspace() -> Path:
-    """The learner's own copies: ``$TRIAD_WORKSPACE``, else ``workspace/`` in the repository."""
-    return Path(os.environ.get("TRIAD_WORKSPACE") or REPO / "workspace").resolve()
+    """The learner's own copies: ``$TRIAD_WORKSPACE``, else ``workspace/`` in the repository.
+
+    (For a regular install, not from a checkout: ``workspace/`` in the current folder.)
+    """
+    return Path(os.environ.get("TRIAD_WORKSPACE") or _home() / "workspace").resolve()
 
 
 def sqlite_url(course_dir: Path) -> str:

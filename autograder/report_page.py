@@ -259,7 +259,8 @@ def write_report(
     ``output`` defaults to ``COURSE_DIR/reports/<assignment>/``.  Returns the
     page's path and the numbers shown on it.
     """
-    report = build_report(classroom, assignment)
+    with classroom.lock(assignment, "triad report", shared=True):  # no half-written grades
+        report = build_report(classroom, assignment)
     output = Path(output).resolve() if output else classroom.root / "reports" / assignment
     output.mkdir(parents=True, exist_ok=True)
     charts = {"scores": score_histogram(report, output / "scores.png").name}

@@ -111,7 +111,7 @@ def bwrap_command(bwrap: str, packages, limits: Limits, env: dict[str, str]) -> 
         "--new-session",
         # The zygote is the sandbox's first process (no other process of bwrap's is inside),
         # and holds capabilities in the sandbox's own user namespace only, so that it can
-        # seal each notebook off in namespaces of its own (see ``autograder.zygote.seal``).
+        # seal each notebook off in namespaces of its own (see ``autograder.runner.seal``).
         "--as-pid-1",
         "--cap-add", "ALL",
         "--clearenv",

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import nbformat
 
-from .build import assignment_ids, build_lessons, release
+from .build import assignment_ids, build_lessons, is_released, release
 from .classroom import Classroom
 from .config import write_workspace_config
 from .files import copy_regular_files, skipped_message
@@ -48,7 +48,11 @@ def prepare_workspace(workspace: Path, assignments: list[str] | None = None) -> 
     write_workspace_config(workspace)
     classroom = workspace_classroom(workspace)
     folders = []
-    for released in release(classroom, assignments or assignment_ids()):
+    wanted = assignments or assignment_ids()
+    stale = [a for a in wanted if not is_released(classroom, a)]
+    if stale:  # built once, again only when their sources change
+        release(classroom, stale)
+    for released in (classroom.folder("release", a) for a in wanted):
         target = workspace / released.name
         if not target.exists():
             shutil.copytree(released, target)
@@ -107,7 +111,8 @@ def self_check(workspace: Path, assignment: str, *, answers: bool = False) -> Se
     """
     workspace = Path(workspace)
     classroom = workspace_classroom(workspace)
-    release(classroom, [assignment])
+    if not is_released(classroom, assignment):  # built once, again only when the sources change
+        release(classroom, [assignment])
     mine = workspace / assignment
     if not mine.is_dir():
         raise FileNotFoundError(f"{mine} does not exist; run `triad lab` or `make lab` first")

@@ -72,7 +72,8 @@ _FRONT_DOOR = [
     ("M", "Contact-centre knowledge base", 7, ("H",), "knowledge base", "contact centre"),
     ("N", "Redesign of the staff intranet's news page", 3, (), "new intranet page",
      "communications"),
-    ("P", "Training, launch campaign and go-live", 4, ("L", "M"), "adoption", "change"),
+    ("P", "Training, launch campaign and go-live", 4, ("L", "M"), "launch and trained staff",
+     "change"),
     ("Q", "Retire the paper request forms and the fax line", 2, ("P",), "retired channels",
      "it-operations"),
 ]

@@ -47,7 +47,7 @@ _PROJECTS = [
     ("E", "Data migration from shared drives, e-mail and legacy records", 8, ("A", "B"),
      "one source of records", "one source of truth", "integration", "O2"),
     ("F", "Training, change management and go-live", 8, ("D", "E"),
-     "adoption", "benefits start", "change", "O1"),
+     "trained staff and go-live", "higher productivity", "change", "O1"),
     ("G", "Legacy system decommissioning", 4, ("F",),
      "retired systems", "licence and running-cost savings", "it-operations", "O1"),
 ]
@@ -315,7 +315,8 @@ def risk_register() -> pd.DataFrame:
          "reduce: migrate one department first and clean data at the source"),
         ("R2", "C and E need the one integration team in the same weeks",
          "program", 4, 4, "Program manager",
-         "reduce: run E after C within E's float; keep a contractor on call"),
+         "avoid: run E after C within E's float, so they never need the team in the "
+         "same weeks; keep a contractor on call to reduce the harm if E slips"),
         ("R3", "Staff keep working in shared drives after go-live",
          "F", 3, 5, "Change manager",
          "reduce: champions in every team; shared drives become read-only after migration"),
@@ -325,14 +326,16 @@ def risk_register() -> pd.DataFrame:
         ("R5", "The document management vendor delivers the pilot release late, "
          "delaying B and, through it, C, D and E",
          "program", 2, 4, "Program manager",
-         "transfer: delivery penalties in the vendor contract; B's project manager "
-         "tracks the vendor's milestones weekly"),
+         "reduce: B's project manager tracks the vendor's milestones weekly; the "
+         "contract's delivery penalties pass part of the cost of a delay to the "
+         "vendor, not the delay itself"),
         ("R6", "Approval steps nobody wrote down are automated wrongly",
          "D", 2, 3, "Product owner, workflow",
          "reduce: map each process with the people who run it"),
         ("R7", "A legacy licence must be renewed before decommissioning ends",
          "G", 3, 2, "IT operations manager",
-         "avoid: negotiate a short extension of the licence now"),
+         "reduce: negotiate a short extension of the licence now, so that only the "
+         "extra months are paid"),
     ]
     columns = ["id", "risk", "project", "probability", "impact", "owner", "response"]
     return pd.DataFrame(rows, columns=columns)

@@ -334,6 +334,18 @@ FUNCTION_ATTACKS = {
 }
 
 
+# The course's own planning helpers, which the lessons use, compute what the exercise asks.
+COPIES_THE_COURSE = (
+    "\ndef program_weeks(projects):\n"
+    "    import importlib.util, course\n"
+    "    spec = importlib.util.spec_from_file_location(\n"
+    "        '_ref', course.__path__[0] + '/planning.py')\n"
+    "    ref = importlib.util.module_from_spec(spec)\n"
+    "    spec.loader.exec_module(ref)\n"
+    "    return ref.program_weeks(projects)\n"
+)
+
+
 @pytest.fixture(scope="module")
 def plan(tmp_path_factory):
     require("bwrap", "bubblewrap")
@@ -347,6 +359,8 @@ def plan(tmp_path_factory):
     submit(classroom, PLAN, "honest", {"plan": _attacked(solved, "critical_path", WRONG_WEEKS)})
     for name, attack in FUNCTION_ATTACKS.items():
         submit(classroom, PLAN, f"m-{name}", {"plan": _attacked(solved, "critical_path", attack)})
+    submit(classroom, PLAN, "m-copies-the-course",
+           {"plan": _attacked(solved, "critical_path", WRONG_WEEKS + COPIES_THE_COURSE)})
     submit(classroom, PLAN, "z-solution", {"plan": solved})
     outcomes = {o.learner: o for o in grade_assignment(classroom, PLAN, progress=False, jobs=1)}
     return classroom, outcomes
@@ -362,3 +376,10 @@ def test_a_function_answer_earns_only_what_its_results_earn(plan, attack):
 def test_a_call_past_its_time_is_reported_and_the_rest_is_marked(plan):
     classroom, _ = plan
     assert "did not finish within" in _outputs(classroom, "m-never-returns", PLAN, "plan")
+
+
+@pytest.mark.xfail(strict=True, reason="course/planning.py, which lessons 5 and 6 use, is a "
+                   "reference solution every learner can read; the grader cannot tell a copy")
+def test_a_copy_of_the_courses_own_planning_code_earns_nothing(plan):
+    classroom, outcomes = plan
+    assert _score(outcomes, "m-copies-the-course") == _score(outcomes, "honest")

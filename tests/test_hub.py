@@ -44,13 +44,15 @@ from sysdeps import missing, require
 
 from autograder.paths import REPO
 
-pytest.importorskip("jupyterhub", reason="pip install -e '.[test]'")
+pytest.importorskip("jupyterhub", reason="pip install -e '.[test,hub]'")
 
 ASSIGNMENT = "classify-responsibilities"
 COURSE = "triad"
 INSTRUCTOR = "triad-teach"
 ADA, BO = "triad-ada", "triad-bo"
 LEARNERS = (ADA, BO)
+CY = "triad-cy"  # joins mid-term
+TEACHERS = "triad-teachers"  # the instructors' group, which alone reads the sources
 SERVICE_TOKEN = "triad-hub-test-" + os.urandom(8).hex()
 BIN = Path(sys.executable).parent
 WAIT = 60  # seconds, for the hub, each server, each instructor command
@@ -81,43 +83,86 @@ def proxy_command() -> Path:
     return program
 
 
-def shared_environment(root: Path) -> Path:
-    """A ``bin`` folder of this environment's programs that every account can run.
+def shared_install(root: Path) -> Path:
+    """Step 3: Triad installed as a regular package into a venv every account can read.
 
-    A real cohort installs Triad where every account can read it (deploy/README.md).
-    When this interpreter lives where other accounts cannot reach it (a Python
-    under /root), a copy of the interpreter goes to ``root`` and a small virtual
-    environment made from it sees this environment's packages.
+    deploy/README.md runs ``pip install '/opt/triad/src[hub]'``; offline, the test
+    gives a new venv the third-party packages of this environment (hard links where
+    it can) and then installs the checkout with ``pip install --no-deps``: a regular
+    install, never editable, so it works wherever the checkout lives (a private home
+    too) and carries no exercise sources.  The venv's interpreter is this one's base
+    interpreter, or a copy of it when other accounts cannot run that.  Returns the
+    venv's ``bin`` folder.
     """
-    if run(["runuser", "-u", "nobody", "--", sys.executable, "-c", "pass"]).returncode == 0:
-        return BIN
-    python = relocated_python(root / "python")
-    if run(["runuser", "-u", "nobody", "--", str(python), "-c", "pass"]).returncode:
-        missing(f"{sys.executable} cannot be run by other accounts: install Triad in a shared "
-                "environment (see deploy/README.md)")  # fmt: skip
-    env = root / "env"
-    step = run([str(python), "-m", "venv", "--without-pip", str(env)])
+    base = Path(getattr(sys, "_base_executable", sys.executable)).resolve()
+    python = base if runs_as_nobody(base) else relocated_python(root / "python")
+    if not runs_as_nobody(python):
+        missing(f"{python} cannot be run by other accounts: install Python where every account "
+                "can read it (see deploy/README.md)")  # fmt: skip
+    venv = root / "venv"
+    step = run([str(python), "-m", "venv", "--without-pip", str(venv)])
     assert step.returncode == 0, step.stderr
     version = f"python{sys.version_info.major}.{sys.version_info.minor}"
-    packages = sysconfig.get_paths()["purelib"]
-    (env / "lib" / version / "site-packages" / "triad-env.pth").write_text(
-        f"import site; site.addsitedir({packages!r})\n"
-    )
+    site = venv / "lib" / version / "site-packages"
+    ours = Path(sysconfig.get_paths()["purelib"])
+    for entry in ours.iterdir():  # every distribution but Triad (its editable hook)
+        if entry.name.startswith(("__editable__", "triad-", "__pycache__")):
+            continue
+        link_tree(entry, site / entry.name)
     for shared in ("etc/jupyter", "share/jupyter"):  # Jupyter's config and data by sys.prefix
         if (Path(sys.prefix) / shared).is_dir():
-            (env / shared).parent.mkdir(parents=True, exist_ok=True)
-            (env / shared).symlink_to(Path(sys.prefix) / shared)
+            link_tree(Path(sys.prefix) / shared, venv / shared)
     for script in BIN.iterdir():
-        target = env / "bin" / script.name
-        if target.exists() or not script.is_file():
+        target = venv / "bin" / script.name
+        if target.exists() or not script.is_file() or script.name == "triad":
             continue
         with script.open("rb") as handle:
             first = handle.readline()
         if first.startswith(b"#!") and b"python" in first:
             rest = script.read_bytes()[len(first):]
-            target.write_bytes(f"#!{env / 'bin' / 'python'}\n".encode() + rest)
+            target.write_bytes(f"#!{venv / 'bin' / 'python'}\n".encode() + rest)
             target.chmod(0o755)
-    return env / "bin"
+    # pip builds in the source folder: build from a copy, the checkout stays clean
+    source = root / "build" / "triad"
+    shutil.copytree(REPO, source, ignore=shutil.ignore_patterns(
+        ".git", ".venv", "classroom", "workspace", "build", "*.egg-info", "__pycache__",
+        "screenshots", ".pytest_cache", ".ruff_cache"))  # fmt: skip
+    step = subprocess.run(
+        [str(venv / "bin" / "python"), "-m", "pip", "install", "--quiet", "--no-deps",
+         "--no-build-isolation", "--no-index", str(source)],
+        capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert step.returncode == 0, step.stdout + step.stderr
+    shutil.rmtree(root / "build")
+    return venv / "bin"
+
+
+def runs_as_nobody(python: Path) -> bool:
+    return run(["runuser", "-u", "nobody", "--", str(python), "-c", "pass"]).returncode == 0
+
+
+def link_tree(src: Path, dest: Path) -> None:
+    """Copy ``src`` to ``dest``, every account able to read it: hard links where possible."""
+
+    def place(a: str, b: str) -> None:
+        readable = os.stat(a).st_mode & 0o004
+        try:
+            if not readable:
+                raise OSError("not readable by all")
+            os.link(a, b)
+        except OSError:
+            shutil.copy2(a, b)
+            os.chmod(b, os.stat(b).st_mode | 0o444)
+
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    if src.is_dir() and not src.is_symlink():
+        shutil.copytree(src, dest, symlinks=True, copy_function=place)
+        for folder, _, _ in os.walk(dest):
+            os.chmod(folder, 0o755)
+    elif src.is_symlink():
+        dest.symlink_to(os.readlink(src))
+    else:
+        place(str(src), str(dest))
 
 
 def relocated_python(target: Path) -> Path:
@@ -194,6 +239,12 @@ class Postgres:
             step = run([*psql, sql])
             assert step.returncode == 0, step.stderr
         return f"postgresql://{owner}@127.0.0.1:{self.port}/triad"
+
+    def tool(self, program: str, *args: str) -> subprocess.CompletedProcess:
+        """Run PostgreSQL's ``program`` (``pg_dump``, ``dropdb``...) against this cluster."""
+        beside = Path(self.pg_ctl).with_name(program)  # the cluster's own version first
+        path = beside if beside.exists() else shutil.which(program) or program
+        return run([str(path), "-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres", *args])
 
     def stop(self) -> None:
         if self.started:
@@ -282,38 +333,45 @@ def _owner(path: Path) -> int | None:
 def cohort():
     if os.geteuid() != 0 or not shutil.which("useradd"):
         missing("the hub test creates local accounts: run it as root on Debian (useradd)")
-    proxy = proxy_command()
+    proxy = proxy_command()  # Step 1: the system packages (here: the proxy)
     root = Path(tempfile.mkdtemp(prefix="triad-hub-"))
-    root.chmod(0o755)  # every account must reach its home and the exchange below it
+    root.chmod(0o755)  # every account must reach its home, the venv and the exchange below it
     created: list[str] = []
-    bin_dir = shared_environment(root)  # Step 1: Triad where every account can run it
+    group_made = False
     postgres = Postgres(root / "postgres")
     hub = log = None
     try:
-        # Step 2: accounts from the roster, with private homes.
+        # Step 2: accounts from the roster, with private homes; instructors in a group.
         roster = root / "roster.txt"
         lines = [f"instructor {INSTRUCTOR}", *(f"learner {name}" for name in LEARNERS)]
         roster.write_text("\n".join(lines) + "\n")
+        if run(["getent", "group", TEACHERS]).returncode == 0:
+            run(["groupdel", TEACHERS])
+        step = run(["groupadd", TEACHERS])
+        assert step.returncode == 0, step.stderr
+        group_made = True
         for name in (INSTRUCTOR, *LEARNERS):
-            if run(["id", name]).returncode == 0:
-                run(["userdel", "--force", name])
-            home = root / "home" / name
-            home.parent.mkdir(exist_ok=True, mode=0o755)
-            step = run(["useradd", "--create-home", "--home-dir", str(home), "--shell",
-                        "/bin/bash", "--user-group", name])  # fmt: skip
-            assert step.returncode == 0, step.stderr
-            created.append(name)
-            home.chmod(0o700)
-        # Step 3: the exchange, open to all; the course root, the instructor's alone.
+            add_account(root, name, created)
+        step = run(["usermod", "--append", "--groups", TEACHERS, INSTRUCTOR])
+        assert step.returncode == 0, step.stderr
+        # Step 3: the sources for instructors only; Triad installed for everyone, no sources.
+        sources = root / "src"
+        for folder in ("lessons", "exercises"):
+            shutil.copytree(REPO / folder, sources / folder)
+        for path in (sources, *sources.rglob("*")):
+            shutil.chown(path, "root", TEACHERS)
+        sources.chmod(0o750)
+        bin_dir = shared_install(root)
+        # Step 4: the exchange, open to all; the course root, the instructor's alone.
         exchange = root / "exchange"
         exchange.mkdir(mode=0o777)
         exchange.chmod(0o777)
         course = root / "classroom"
         course.mkdir(mode=0o700)
         shutil.chown(course, INSTRUCTOR, INSTRUCTOR)
-        # Step 4: the gradebook on PostgreSQL.
+        # Step 5: the gradebook on PostgreSQL.
         db = postgres.start(INSTRUCTOR)
-        # Step 5: the hub.
+        # Step 6: the hub.
         port, hub_port, api_port = free_port(), free_port(), free_port()
         hub_dir = root / "hub"
         hub_dir.mkdir()
@@ -335,6 +393,7 @@ def cohort():
             os.environ,
             TRIAD_ROSTER=str(roster), TRIAD_EXCHANGE=str(exchange), TRIAD_COURSE_DIR=str(course),
             TRIAD_DB=db, TRIAD_HUB_DIR=str(hub_dir), TRIAD_HUB_URL=f"http://127.0.0.1:{port}",
+            TRIAD_SOURCES=str(sources), TRIAD_SPAWNER="local",  # no systemd here: no limits
         )  # fmt: skip
         log = (hub_dir / "hub.log").open("w")
         hub = subprocess.Popen(
@@ -347,14 +406,16 @@ def cohort():
             if hub.poll() is not None or time.monotonic() > deadline:
                 pytest.fail(f"JupyterHub did not start:\n{(hub_dir / 'hub.log').read_text()}")
             time.sleep(0.5)
-        instructor_env = {
+        instructor_env = {  # what the hub gives an instructor's server
             "PATH": f"{bin_dir}:/usr/bin:/bin", "TRIAD_COURSE_DIR": str(course),
-            "TRIAD_EXCHANGE": str(exchange), "TRIAD_DB": db, "LC_ALL": "C.UTF-8",
+            "TRIAD_EXCHANGE": str(exchange), "TRIAD_DB": db, "TRIAD_SOURCES": str(sources),
+            "LC_ALL": "C.UTF-8",
         }  # fmt: skip
         yield {
             "hub": client, "root": root, "exchange": exchange, "course": course,
             "instructor_env": instructor_env, "log": hub_dir / "hub.log", "bin": bin_dir,
-            "db": db.replace(f"{INSTRUCTOR}@", "postgres@"),
+            "db": db.replace(f"{INSTRUCTOR}@", "postgres@"), "roster": roster,
+            "sources": sources, "created": created, "postgres": postgres,
         }  # fmt: skip
     finally:
         if hub is not None:
@@ -374,7 +435,22 @@ def cohort():
                 except ProcessLookupError:
                     pass
             run(["userdel", "--force", name])
+        if group_made:
+            run(["groupdel", TEACHERS])
         shutil.rmtree(root, ignore_errors=True)
+
+
+def add_account(root: Path, name: str, created: list[str]) -> None:
+    """``useradd`` with a private home under ``root/home`` (Step 2)."""
+    if run(["id", name]).returncode == 0:
+        run(["userdel", "--force", name])
+    home = root / "home" / name
+    home.parent.mkdir(exist_ok=True, mode=0o755)
+    step = run(["useradd", "--create-home", "--home-dir", str(home), "--shell",
+                "/bin/bash", "--user-group", name])  # fmt: skip
+    assert step.returncode == 0, step.stderr
+    created.append(name)
+    home.chmod(0o700)
 
 
 def instructor(cohort, *args: str) -> str:
@@ -387,17 +463,25 @@ def instructor(cohort, *args: str) -> str:
 def sandbox_works(cohort) -> bool:
     """Whether `triad grade` can sandbox learner code as the instructor here.
 
-    It cannot with the stand-in environment of ``shared_environment`` (the packages
-    live outside the sandbox), nor without bubblewrap and user namespaces; the
-    test then grades unsandboxed, which a real install need not.
+    It cannot without bubblewrap and user namespaces, nor with the copied
+    interpreter of ``relocated_python`` (its workers do not survive the
+    sandbox); the test then grades unsandboxed, which a real install need not.
     """
     bwrap = shutil.which("bwrap")
-    if cohort["bin"] != BIN or not bwrap:
+    if not bwrap or (cohort["bin"].parent.parent / "python").exists():
         return False
     probe = as_user(INSTRUCTOR, [bwrap, "--unshare-all", "--unshare-user", "--die-with-parent",
                                  "--ro-bind", "/", "/", "--proc", "/proc", "--dev", "/dev", "true"],
                     {"PATH": "/usr/bin:/bin"})  # fmt: skip
     return probe.returncode == 0
+
+
+def scores_in(out: str) -> dict[str, tuple[float, float]]:
+    """``{learner: (score, max)}`` from the lines of `triad grade`."""
+    return {
+        m["learner"]: (float(m["score"]), float(m["max"]))
+        for m in re.finditer(r"^(?P<learner>\S+)\s+(?P<score>[\d.]+) / (?P<max>[\d.]+)$", out, re.M)
+    }
 
 
 def answer_cell(cohort) -> tuple[str, str]:
@@ -418,12 +502,12 @@ def test_a_cohort_gets_work_out_in_and_back_through_the_hub(cohort):
     hub, times = cohort["hub"], {}
     started = time.monotonic()
 
-    # Step 6: the instructor hands the assignment out.
+    # Step 7: the instructor hands the assignment out.
     out = instructor(cohort, "distribute", ASSIGNMENT)
     assert f"released {ASSIGNMENT}" in out
     times["distribute"] = time.monotonic() - started
 
-    # Step 7: each learner logs in (here: a token), opens the Assignments panel, fetches,
+    # Step 8: each learner logs in (here: a token), opens the Assignments panel, fetches,
     # works and submits.  Ada answers everything right, Bo gets two statements wrong.
     answer, solution = answer_cell(cohort)
     mistakes = '\nanswers["R05"] = "program"\nanswers["R13"] = "project"\n'
@@ -458,20 +542,33 @@ def test_a_cohort_gets_work_out_in_and_back_through_the_hub(cohort):
         "    except PermissionError:\n"
         "        print('DENIED', path)\n"
     ), str(cohort["exchange"] / COURSE / "inbound"), str(cohort["root"] / "home" / ADA),
-        str(cohort["course"])], {"PATH": "/usr/bin:/bin"})  # fmt: skip
+        str(cohort["course"]), str(cohort["sources"])], {"PATH": "/usr/bin:/bin"})  # fmt: skip
     assert peek.returncode == 0, peek.stderr
-    assert "READ" not in peek.stdout and peek.stdout.count("DENIED") == 3, peek.stdout
+    assert "READ" not in peek.stdout and peek.stdout.count("DENIED") == 4, peek.stdout
+    # The installed course carries no exercise sources: nothing to find through course.__file__.
+    peek = as_user(BO, [str(cohort["bin"] / "python"), "-c", (
+        "import pathlib, course, autograder\n"
+        "for package in (course, autograder):\n"
+        "    root = pathlib.Path(package.__file__).parent.parent\n"
+        "    print(root, (root / 'exercises').exists(), (root / 'lessons').exists())\n"
+    )], {"PATH": "/usr/bin:/bin"})  # fmt: skip
+    assert peek.returncode == 0, peek.stderr
+    assert peek.stdout.count("False False") == 2, peek.stdout
+    assert str(cohort["bin"].parent) in peek.stdout, peek.stdout  # the shared venv, not REPO
+    # Nor can a learner's `triad` read the sources; it says why in one sentence.
+    step = as_user(BO, [str(cohort["bin"] / "triad"), "release", "--sources",
+                        str(cohort["sources"]), "--course-dir", "mine"],
+                   {"PATH": "/usr/bin:/bin", "LC_ALL": "C.UTF-8"})  # fmt: skip
+    assert step.returncode == 1 and "Traceback" not in step.stderr, step.stderr
+    assert "cannot read the course's sources" in step.stderr, step.stderr
 
-    # Step 8: the instructor collects, grades and returns the feedback.
+    # Step 9: the instructor collects, grades and returns the feedback.
     mark = time.monotonic()
     out = instructor(cohort, "collect", ASSIGNMENT)
     assert f"collected 2 submissions of {ASSIGNMENT}: {ADA}, {BO}" in out, out
     trusted = [] if sandbox_works(cohort) else ["--no-sandbox"]
     out = instructor(cohort, "grade", ASSIGNMENT, "--quiet", *trusted)
-    scores = {
-        m["learner"]: (float(m["score"]), float(m["max"]))
-        for m in re.finditer(r"^(?P<learner>\S+)\s+(?P<score>[\d.]+) / (?P<max>[\d.]+)$", out, re.M)
-    }
+    scores = scores_in(out)
     assert set(scores) == set(LEARNERS), out
     assert scores[ADA][0] == scores[ADA][1] and scores[BO][0] < scores[BO][1], scores
     out = instructor(cohort, "return", ASSIGNMENT)
@@ -481,7 +578,7 @@ def test_a_cohort_gets_work_out_in_and_back_through_the_hub(cohort):
     assert rows.stdout.split() == [ADA, BO], rows.stderr  # the gradebook is in PostgreSQL
     times["collect+grade+return"] = time.monotonic() - mark
 
-    # Step 9: each learner fetches their own feedback, and only theirs.
+    # Step 10: each learner fetches their own feedback, and only theirs.
     pages = {}
     for learner in LEARNERS:
         listed = hub.assignments(learner, tokens[learner], "fetch_feedback")
@@ -506,6 +603,50 @@ def test_a_cohort_gets_work_out_in_and_back_through_the_hub(cohort):
         "    print('DENIED')\n"
     ), str(cohort["exchange"] / COURSE / "feedback")], {"PATH": "/usr/bin:/bin"})  # fmt: skip
     assert peek.stdout.strip() == "DENIED", peek.stdout + peek.stderr
+
+    # During the term: a learner joins without a restart: an account, a line in the roster,
+    # and "Add Users" on the hub's admin page (this same call).
+    mark = time.monotonic()
+    add_account(cohort["root"], CY, cohort["created"])
+    with cohort["roster"].open("a") as roster:
+        roster.write(f"learner {CY}\n")
+    hub.ok("POST", f"/hub/api/users/{CY}", SERVICE_TOKEN)
+    hub.start_server(CY)
+    listed = hub.assignments(CY, hub.token_for(CY))
+    assert [(a["assignment_id"], a["status"]) for a in listed] == [(ASSIGNMENT, "released")]
+    times["a learner joins"] = time.monotonic() - mark
+
+    # During the term: a key is fixed in the sources (R05 is now "program"); `triad release`
+    # and `triad grade` again regrade everyone with it.
+    mark = time.monotonic()
+    key = cohort["sources"] / "exercises" / ASSIGNMENT / "classify.py"
+    text = key.read_text(encoding="utf-8")
+    fixed = text.replace('"R05": ("project",', '"R05": ("program",', 1)
+    assert fixed != text, "the hidden key of R05 moved: update the test"
+    key.write_text(fixed, encoding="utf-8")
+    instructor(cohort, "release", ASSIGNMENT)
+    regraded = scores_in(instructor(cohort, "grade", ASSIGNMENT, "--quiet", *trusted))
+    assert regraded[BO][0] > scores[BO][0], (scores, regraded)  # his R05 is right now
+    assert regraded[ADA][0] < scores[ADA][0], (scores, regraded)  # hers is wrong now
+    times["key fixed, regraded"] = time.monotonic() - mark
+
+    # During the term: back the gradebook up (pg_dump), lose it, restore it (pg_restore).
+    mark = time.monotonic()
+    before = cohort["course"] / "before.csv"
+    instructor(cohort, "export", "--output", str(before))
+    pg = cohort["postgres"]
+    dump = cohort["root"] / "gradebook.dump"
+    step = pg.tool("pg_dump", "--format=custom", f"--file={dump}", "triad")
+    assert step.returncode == 0, step.stderr
+    for command in (["dropdb", "--force", "triad"], ["createdb", "--owner", INSTRUCTOR, "triad"],
+                    ["pg_restore", "--dbname=triad", str(dump)]):  # fmt: skip
+        step = pg.tool(*command)
+        assert step.returncode == 0, f"{command}: {step.stderr}"
+    after = cohort["course"] / "after.csv"
+    instructor(cohort, "export", "--output", str(after))
+    assert after.read_text() == before.read_text()
+    assert all(learner in after.read_text() for learner in LEARNERS)
+    times["gradebook backed up, restored"] = time.monotonic() - mark
 
     times["total"] = time.monotonic() - started
     print("\n" + "\n".join(f"{step:<34} {seconds:5.1f} s" for step, seconds in times.items()))
@@ -534,3 +675,33 @@ def test_the_deploy_config_signs_the_roster_in_with_nativeauthenticator(tmp_path
     learner_config = (tmp_path / "hub" / "nbgrader" / "nbgrader_config.py").read_text()
     assert f"c.Exchange.root = {str(tmp_path / 'exchange')!r}" in learner_config
     assert config.Spawner.environment["JUPYTER_CONFIG_PATH"] == str(tmp_path / "hub" / "nbgrader")
+    # Each server gets a memory and CPU cap, from a spawner that enforces them.
+    spawner = import_item(config.JupyterHub.spawner_class)
+    assert spawner.__name__ == "SystemdSpawner"
+    assert config.Spawner.mem_limit == "2G" and config.Spawner.cpu_limit == 1.0
+
+
+def test_the_deploy_config_gives_the_sources_to_instructors_only(tmp_path, monkeypatch):
+    """The pre-spawn hook: an instructor's server learns the sources; a learner's does not."""
+    from types import SimpleNamespace
+
+    from traitlets.config import PyFileConfigLoader
+
+    roster = tmp_path / "roster.txt"
+    roster.write_text((REPO / "deploy" / "roster.example.txt").read_text())
+    for name, value in (("ROSTER", roster), ("HUB_DIR", tmp_path / "hub"),
+                        ("SOURCES", tmp_path / "src"), ("DB", "postgresql:///triad")):
+        monkeypatch.setenv(f"TRIAD_{name}", str(value))
+    config = PyFileConfigLoader("jupyterhub_config.py", path=str(REPO / "deploy")).load_config()
+    hook, base = config.Spawner.pre_spawn_hook, dict(config.Spawner.environment)
+    spawned = {}
+    for name in ("kim", "ada"):
+        spawner = SimpleNamespace(user=SimpleNamespace(name=name), environment=dict(base),
+                                  mem_limit="2G", cpu_limit=1.0)  # fmt: skip
+        hook(spawner)
+        spawned[name] = spawner
+    assert spawned["kim"].environment["TRIAD_SOURCES"] == str(tmp_path / "src")
+    assert spawned["kim"].environment["TRIAD_DB"] == "postgresql:///triad"
+    assert spawned["kim"].mem_limit == "8G" and spawned["kim"].cpu_limit is None
+    assert not {"TRIAD_SOURCES", "TRIAD_DB", "TRIAD_COURSE_DIR"} & set(spawned["ada"].environment)
+    assert (spawned["ada"].mem_limit, spawned["ada"].cpu_limit) == ("2G", 1.0)

@@ -230,3 +230,42 @@ def test_database_url_names_the_installed_driver():
     assert database_url("postgres://ada@db/triad") == "postgresql+psycopg://ada@db/triad"
     assert database_url("postgresql+psycopg2://db/x") == "postgresql+psycopg2://db/x"
     assert database_url("sqlite:////tmp/g.db") == "sqlite:////tmp/g.db"
+
+
+# --- faults and two runs at once on a PostgreSQL gradebook ------------------------------------
+
+
+def test_two_grade_runs_on_one_assignment_postgres(postgres, tmp_path):
+    from test_faults import concurrent_grade_runs
+
+    url = postgres.create_database("triad_concurrent")
+    root = tmp_path / "course"
+    common = ["--course-dir", str(root), "--db", url]
+    assert triad("release", A, *common).returncode == 0
+    concurrent_grade_runs(root, common)
+
+
+def test_the_database_lock_holds_across_machines(postgres, tmp_path):
+    """Two course roots (two machines) sharing one gradebook: the database lock stops the second."""
+    from test_faults import concurrent_grade_runs
+
+    url = postgres.create_database("triad_two_machines")
+    root = tmp_path / "machine-a"
+    common = ["--course-dir", str(root), "--db", url]
+    assert triad("release", A, *common).returncode == 0
+    concurrent_grade_runs(root, common, other_root=tmp_path / "machine-b")
+
+
+def test_a_refused_login_and_a_missing_database(postgres, tmp_path):
+    from test_faults import assert_told
+
+    url = postgres.create_database("triad_logins")
+    root = tmp_path / "course"
+    assert triad("release", A, "--course-dir", str(root), "--db", url).returncode == 0
+    nobody = url.replace("postgres@", "nobody@")
+    for command in (["grade", A], ["export"], ["release", A]):
+        run = triad(*command, "--course-dir", str(root), "--db", nobody)
+        assert_told(run, 1, "the database server refused the login", 'role "nobody" does not '
+                    "exist", "~/.pgpass")  # fmt: skip
+    run = triad("export", "--course-dir", str(root), "--db", postgres.url("no_such_db"))
+    assert_told(run, 1, "the database server has no such database", "createdb")

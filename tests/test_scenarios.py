@@ -18,7 +18,7 @@ CURRICULUM = {
     "C": (6, ["B"], "digital sign-off", "shorter approval cycle"),
     "D": (10, ["B", "C"], "digital approvals", "shorter cycle time, productivity"),
     "E": (8, ["A", "B"], "one source of records", "one source of truth"),
-    "F": (8, ["D", "E"], "adoption", "benefits start"),
+    "F": (8, ["D", "E"], "trained staff and go-live", "higher productivity"),
     "G": (4, ["F"], "retired systems", "licence and running-cost savings"),
 }
 

@@ -100,7 +100,7 @@ DECISION_KEY = {
     # id: (role or roles accepted, the reason and its source; printed only to a learner who missed it)
     "Q1": ("sponsor", "Whether the program goes on after a tranche is a business-case decision, taken by the sponsor at the end-of-tranche review (MSP 5th ed.: tranches and the SRO)."),
     "Q2": ("program manager", "Re-planning across projects when one of them moves is the program manager's roadmap and dependency work (PMI Standard for Program Management)."),
-    "Q3": ("change manager", "Finding out why people keep the old way of working, and changing that, is the business change manager's part in realising benefits (MSP 5th ed.; Prosci ADKAR)."),
+    "Q3": ("change manager", "During transition, before the program closes, finding out why one department keeps the old way of working and changing that there is the business change manager's part in realising benefits (MSP 5th ed.; Prosci ADKAR). The app has no product team yet, so it is not a product decision; the sponsor stays accountable for the benefits overall but does not run the change inside a department."),
     "Q4": (("product manager", "product owner"), "Choosing the product's next theme is roadmap strategy: the product manager's where a product manager sets the roadmap above the team's product owner (SAFe's split, used in who-decides), and the Product Owner's where the team follows the Scrum Guide 2020 alone, which makes the Product Owner accountable for the Product Goal, as in lesson 7. Both are accepted."),
     "Q5": ("project manager", "Planning one project's work, handing out its tasks and reporting its progress is the project manager's job (PMBOK Guide 7th ed.)."),
     "Q6": ("product owner", "Saying which story matters more and reordering the backlog is the product owner's accountability (Scrum Guide 2020)."),
@@ -186,12 +186,10 @@ _checks.score_orphan_finder(globals().get("find_orphans"), _cases)
 # %% [markdown] nbgrader={"grade": false, "grade_id": "part3", "locked": true, "schema_version": 3, "solution": false}
 # ## Part 3: the plan has changed
 #
-# Two things are now known:
-#
-# - the legacy records are messier than the sample: data migration **E takes 14 weeks**
-#   instead of 8;
-# - C and E need the one integration team, so, as in the baseline plan of lesson 5,
-#   **E starts only when C has finished**.
+# The legacy records are messier than the sample: data migration **E now takes 14
+# weeks** instead of 8. The rest of the baseline plan stands: C and E need the one
+# integration team, so, as the program manager chose in lesson 5, **E starts only when
+# C has finished**. `digitisation_program()` does not hold that choice; add it yourself.
 #
 # Build the changed program with `course.planning` (`set_weeks`, `add_dependency`) and
 # set `variant_path` (a critical path, as a list of ids in order of work, as
@@ -338,8 +336,11 @@ _earned
 #   says E's slip fits within its float, or that go-live is safe, does not earn it.
 # - **Roles (2).** 2 points if each decision sits with the right role: a new end date
 #   or more money is the sponsor's call on the business case; re-planning across projects
-#   and the shared integration team is the program manager's; E's and C's recovery plans
-#   are their project managers'; adoption after go-live stays with the change manager.
+#   and the shared integration team is the program manager's; E's recovery plan is its
+#   project manager's; C has finished, so no recovery plan is left for it, only a
+#   program-level decision on its overrun (drawing on the contingency held for R4: the
+#   program manager's within the program's cost tolerance, the sponsor's beyond it);
+#   preparing the business units for go-live stays with the change manager.
 #   1 point if most are right but one is taken by the wrong role (typically the program
 #   manager deciding on money or on H).
 # - **Project H (1).** H serves no benefit and no objective of the program: it is an

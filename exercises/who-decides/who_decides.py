@@ -113,7 +113,7 @@ check_examples(plain_roles(answers), {
             "the executive board set is the sponsor's call: the sponsor (MSP's Senior Responsible "
             "Owner) owns the case for the program and answers for its value."),
     "S03": ("project manager", "ordering one project's tasks and assigning them to its team "
-            "members is day-to-day delivery of one output, the project manager's job."),
+            "members is day-to-day delivery of one project, the project manager's job."),
     "S04": ("product owner", "ordering the backlog so that the most valuable stories come "
             "first is what the Scrum Guide makes the product owner accountable for."),
 })
@@ -136,7 +136,7 @@ ROLE_KEY = {
     "S05": ("scrum master", "Causing impediments to be removed and helping the team improve how it works is the scrum master's accountability (Scrum Guide 2020)."),
     "S06": ("product manager", "Deciding whom the product serves next and whether that is viable is product strategy, the product manager's in this organisation's split of the roles (SVPG: value and viability)."),
     "S07": ("change manager", "Getting people to adopt a new way of working is the people side of change, led by the business change manager (MSP 5th ed.)."),
-    "S08": ("sponsor", "Whether the benefits still justify a higher cost is a business-case decision, so it is the sponsor's (MSP 5th ed.: the SRO owns the business case)."),
+    "S08": ("sponsor", "The money is still inside the board's budget, but whether the benefits still justify a higher cost is a business-case decision, so it is the sponsor's, not the program manager's (MSP 5th ed.: the SRO owns the business case)."),
     "S09": ("project manager", "A slip that stays inside the project's tolerance and inside its float moves no other project and no program date, so its project manager re-plans it and reports it; a slip on a critical project, or beyond tolerance, would go up (PRINCE2 7: management by exception)."),
     "S10": ("program manager", "A risk that touches several component projects is managed at program level, by the program manager (PMI Standard for Program Management: program risk management)."),
     "S11": ("product owner", "Writing acceptance criteria and explaining what users need to the developers is the product owner's work with the team (Scrum Guide 2020: Product Backlog items)."),
@@ -205,7 +205,7 @@ RACI_KEY = {
     "T1": ("sponsor", "The business case, within the board's budget, is owned by the sponsor, even if the program manager writes it (MSP 5th ed.: the Senior Responsible Owner)."),
     "T2": ("program manager", "The roadmap and the dependencies between projects are what the program manager owns (PMI Standard for Program Management: program roadmap)."),
     "T3": ("project manager", "Running one project's day-to-day work within the tolerances it was given is the project manager's accountability; whoever set the tolerances (in PRINCE2 7 the Executive, here the program) answers for the project as a whole (PRINCE2 7: management by exception)."),
-    "T4": ("change manager", "Adoption is the people side of change: the business change manager answers for it, while others help with the training (MSP 5th ed.)."),
+    "T4": ("change manager", "Preparing the business units and embedding the new way of working in them is the business change manager's accountability in this course's model (MSP 5th ed.: business change management). Project F's manager is Responsible for the training F delivers, not for the business's readiness; the sponsor stays accountable for the benefits as a whole through the business case (T1), and leaves this work in the business units to the change manager."),
     "T5": ("product owner", "The product backlog is ordered by the product owner, who answers for the value the team delivers (Scrum Guide 2020)."),
 }
 importlib.reload(course.role_checks).score_accountable(globals().get("raci"), RACI_KEY)
