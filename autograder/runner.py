@@ -217,7 +217,8 @@ def _on_cpu_limit(signum, frame):
 # --- sealing a notebook off: namespaces of its own, no capabilities -------------------------
 
 _CLONE_NEWNS, _CLONE_NEWIPC, _CLONE_NEWPID = 0x00020000, 0x08000000, 0x20000000
-_MS_NOSUID, _MS_NODEV, _MS_NOEXEC, _MS_REC, _MS_PRIVATE = 0x2, 0x4, 0x8, 0x4000, 0x40000
+_MS_RDONLY, _MS_NOSUID, _MS_NODEV, _MS_NOEXEC, _MS_REMOUNT = 0x1, 0x2, 0x4, 0x8, 0x20
+_MS_BIND, _MS_MOVE, _MS_REC, _MS_PRIVATE = 0x1000, 0x2000, 0x4000, 0x40000
 _PR_SET_DUMPABLE, _PR_CAPBSET_DROP, _PR_SET_NO_NEW_PRIVS = 4, 24, 38
 _PR_SET_CHILD_SUBREAPER = 36
 #: Processes a notebook may have at once (its own included).
@@ -267,8 +268,7 @@ def seal(scratch_bytes: int) -> str:
     # is partly covered by bubblewrap), the old one stays, which shows the zygote's number but
     # nothing of it (it is not dumpable) and lets nothing outside this namespace be signalled.
     libc.mount(b"proc", b"/proc", b"proc", _MS_NOSUID | _MS_NODEV | _MS_NOEXEC, None)
-    size = f"size={int(scratch_bytes)},mode=1777".encode()
-    _check(libc.mount(b"tmpfs", b"/tmp", b"tmpfs", _MS_NOSUID | _MS_NODEV, size), "mount /tmp")
+    _fresh_tmp(libc, f"size={int(scratch_bytes)},mode=1777".encode())
     if os.path.isdir("/dev/shm"):
         libc.mount(b"tmpfs", b"/dev/shm", b"tmpfs", _MS_NOSUID | _MS_NODEV, b"size=1m")
     for folder in ("/tmp/home", "/tmp/work"):
@@ -286,6 +286,45 @@ def seal(scratch_bytes: int) -> str:
     _check(libc.capset(ctypes.byref(Header(0x20080522, 0)), (Data * 2)()), "capset")
     _check(libc.prctl(_PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0), "PR_SET_NO_NEW_PRIVS")
     return "/tmp/work"
+
+
+def _mount_points_under(folder: str) -> list[str]:
+    """The mount points below ``folder`` (the sandbox's read-only binds), outermost first."""
+    with open("/proc/self/mounts", encoding="utf-8") as mounts:
+        points = {line.split()[1] for line in mounts}
+    points = sorted((p.replace("\\040", " ").replace("\\011", "\t").replace("\\134", "\\")
+                     for p in points if p.startswith(folder + "/")), key=len)
+    outermost: list[str] = []
+    for point in points:  # a bind made recursive carries the mounts below it
+        if not any(point.startswith(kept + "/") for kept in outermost):
+            outermost.append(point)
+    return outermost
+
+
+def _fresh_tmp(libc, options: bytes) -> None:
+    """An empty ``/tmp`` of this notebook's own, keeping what the sandbox binds inside ``/tmp``.
+
+    A Python installation or the course can live under ``/tmp`` (a checkout in a
+    temporary folder); those read-only binds are bound again into the new
+    ``/tmp`` before it replaces the old one.
+    """
+    staging = "/tmp/.triad-next"
+    os.makedirs(staging, exist_ok=True)
+    _check(libc.mount(b"tmpfs", staging.encode(), b"tmpfs", _MS_NOSUID | _MS_NODEV, options),
+           "mount /tmp")
+    for point in _mount_points_under("/tmp"):
+        if point == staging:
+            continue
+        target = staging + point[len("/tmp"):]
+        if os.path.isdir(point):
+            os.makedirs(target, exist_ok=True)
+        else:
+            os.makedirs(os.path.dirname(target), exist_ok=True)
+            open(target, "a").close()  # noqa: SIM115 - a mount point, closed at once
+        _check(libc.mount(point.encode(), target.encode(), None, _MS_BIND | _MS_REC, None),
+               f"bind {point}")
+        libc.mount(None, target.encode(), None, _MS_REMOUNT | _MS_BIND | _MS_RDONLY, None)
+    _check(libc.mount(staging.encode(), b"/tmp", None, _MS_MOVE, None), "mount --move /tmp")
 
 
 # --- the child: one notebook in the IPython shell --------------------------------------------
