@@ -253,8 +253,9 @@ _earned
 # The project managers' status reports are in `course.scenarios.status_reports()`. For
 # the end of period 7 (week 28), set `program_spi` and `program_cpi` (the program's
 # schedule and cost performance indices, from the totals of all projects, to two
-# decimals) and `escalate`: the ids of the red projects that you would raise with the
-# sponsor, worst first, as `course.health` ranks them.
+# decimals) and `escalate`: the ids of the red projects, worst first, as
+# `course.health` ranks them (the dashboard's escalation list; lesson 8 discusses which of
+# them really need a decision above the program manager).
 
 # %% nbgrader={"grade": false, "grade_id": "health", "locked": false, "schema_version": 3, "solution": true}
 from course.health import program_health
