@@ -766,6 +766,7 @@ class _Slot:
     process: multiprocessing.Process
     conn: object
     learner: str | None = None
+    since: float = 0.0  # when it was given its learner
 
 
 class Pool:
@@ -808,7 +809,7 @@ class Pool:
                 slot.process.kill()
         self.slots, self.idle = [], []
 
-    def grade(self, settings: Settings, learners: list[str], on_result) -> None:
+    def grade(self, settings: Settings, learners: list[str], on_result, on_wait=None) -> None:
         pending = list(reversed(learners))
         wanted = max(1, min(self.jobs, len(learners)))
         while len(self.slots) < wanted:
@@ -818,6 +819,7 @@ class Pool:
         def feed(slot: _Slot) -> None:
             if pending:
                 slot.learner = pending.pop()
+                slot.since = time.monotonic()
                 slot.conn.send((settings, slot.learner))
             else:
                 slot.learner = None
@@ -831,7 +833,13 @@ class Pool:
                 raise ZygoteError("no grading process is left")
             by_conn = {slot.conn: slot for slot in self.slots}
             by_sentinel = {slot.process.sentinel: slot for slot in self.slots}
-            for item in wait(list(by_conn) + list(by_sentinel), timeout=5):
+            ready = wait(list(by_conn) + list(by_sentinel), timeout=5)
+            if on_wait is not None:  # who has been running for a while, longest first
+                now = time.monotonic()
+                slow = sorted(((s.learner, now - s.since) for s in self.slots
+                               if s.learner and now - s.since >= SLOW), key=lambda x: -x[1])
+                on_wait(slow)
+            for item in ready:
                 slot = by_conn.get(item) or by_sentinel.get(item)
                 if slot not in self.slots:
                     continue
@@ -865,10 +873,17 @@ _POOL: Pool | None = None
 atexit.register(lambda: shutdown())
 
 
-def grade_many(settings: Settings, learners: list[str], jobs: int, on_result) -> None:
+#: Seconds after which a submission still being graded is named in the progress line.
+SLOW = 10.0
+
+
+def grade_many(settings: Settings, learners: list[str], jobs: int, on_result,
+               on_wait=None) -> None:
     """Grade ``learners`` with ``jobs`` grading processes; call ``on_result(dict)`` for each.
 
-    The processes stay up afterwards, ready for another assignment of the same
+    ``on_wait`` hears, every few seconds, the submissions that have been running for
+    ``SLOW`` seconds or more, as ``[(learner, seconds)]``, longest first.  The
+    processes stay up afterwards, ready for another assignment of the same
     course root; they stop with this process, or when grading is interrupted.
     """
     global _POOL
@@ -884,7 +899,7 @@ def grade_many(settings: Settings, learners: list[str], jobs: int, on_result) ->
     if _POOL is None:
         _POOL = Pool(settings, jobs)
     try:
-        _POOL.grade(settings, learners, on_result)
+        _POOL.grade(settings, learners, on_result, on_wait)
     except BaseException:
         shutdown()
         raise

@@ -289,7 +289,11 @@ def _grade_fast(classroom, assignment, learners, notebooks, outcomes, bar, jobs,
         outcomes.append(Outcome(**result))
         bar.update()
 
-    grade_many(settings, learners, jobs, on_result)
+    def on_wait(slow: list[tuple[str, float]]) -> None:
+        bar.set_postfix_str(", ".join(f"{learner} running for {seconds:.0f} s"
+                                      for learner, seconds in slow[:3]), refresh=True)
+
+    grade_many(settings, learners, jobs, on_result, on_wait)
 
 
 def grades_table(classroom: Classroom) -> pd.DataFrame:

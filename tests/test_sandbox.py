@@ -220,3 +220,22 @@ def test_a_notebook_whose_process_ends_costs_only_that_submission(cohort):
     assert outcomes["ends-its-process"].status == "graded"
     assert outcomes["ends-its-process"].score == 0
     assert outcomes["zz-good"].score == 31
+
+
+def test_progress_names_a_submission_that_runs_long(tmp_path, monkeypatch, capsys):
+    import autograder.executor
+
+    require("bwrap", "bubblewrap")
+    monkeypatch.setattr(autograder.executor, "SLOW", 1.0)
+    classroom = Classroom(tmp_path)
+    release(classroom, [A])
+    blank = release_notebook(classroom, A, "classify")
+    for cell in blank.cells:
+        if cell.metadata.get("nbgrader", {}).get("grade_id") == "answers":
+            cell.source = "while True:\n    pass\n"
+    submit(classroom, A, "slowcoach", {"classify": blank})
+    capsys.readouterr()
+    (outcome,) = grade_assignment(classroom, A, progress=True, jobs=1,
+                                  limits=Limits(timeout=7, cpu=7))
+    assert outcome.status == "graded"
+    assert "slowcoach running for" in capsys.readouterr().err
