@@ -143,8 +143,15 @@ c.KernelManager.ip = os.path.join(tempfile.gettempdir(), f"triad-validate-{os.ge
 
 
 def write_workspace_config(workspace: Path | str) -> Path:
-    """Write the ``nbgrader_config.py`` that Validate reads in a learner's workspace."""
+    """Write the ``nbgrader_config.py`` that Validate reads in a learner's workspace.
+
+    A configuration already there that ``triad lab`` did not write (one pointing
+    nbgrader at a hub's exchange, say) is left as it is.
+    """
     path = Path(workspace) / "nbgrader_config.py"
+    if path.is_file() and not path.read_text(encoding="utf-8").startswith(
+            WORKSPACE_CONFIG.splitlines()[0]):
+        return path
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(WORKSPACE_CONFIG, encoding="utf-8")
     return path
