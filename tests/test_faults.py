@@ -319,10 +319,10 @@ def test_a_full_disk_while_writing_feedback(tmp_path):
     classroom = Classroom(root)
     submit(classroom, A, "solution", {"classify": source_notebook(classroom, A, "classify")})
     (root / "feedback").mkdir()
-    full = str(root / "feedback")  # a 64 KiB file system: no room for a feedback page
+    full = str(root / "feedback")  # an 8 KiB file system: no room for a feedback page
     cli = [sys.executable, "-m", "autograder.cli"]
     run = subprocess.run(
-        [*_bwrap("--size", "65536", "--tmpfs", full), *cli, "grade", A, "--course-dir",
+        [*_bwrap("--size", "8192", "--tmpfs", full), *cli, "grade", A, "--course-dir",
          str(root), "--quiet", "--no-sandbox"],
         capture_output=True, text=True,
     )  # fmt: skip
