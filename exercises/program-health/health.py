@@ -237,7 +237,7 @@ _checks.score_rollup(
 from course.health_checks import check_escalate
 
 check_escalate(escalate, reports, ["M", "K"])
-print("Escalate M (SPI 0.70) first, then K (CPI 0.87).")
+print("Escalate M (SPI 0.70) first, then K (CPI 0.86).")
 
 # %% nbgrader={"grade": true, "grade_id": "hidden_escalate", "locked": true, "points": 3, "schema_version": 3, "solution": false}
 """escalate on 3 random report sets: one point per set."""
