@@ -60,15 +60,18 @@ def cmd_release(args) -> int:
 
 
 def cmd_grade(args) -> int:
-    from .grade import grade_assignment
+    from .grade import grade_assignment, select_learners
     from .sandbox import Limits, SandboxUnavailable
 
     classroom = _classroom(args)
     limits = Limits(timeout=args.timeout, cpu=max(1, round(args.timeout)), memory=args.memory << 20)
     try:
+        learners = (select_learners(classroom, args.assignment, args.student)
+                    if args.student else None)  # fmt: skip
         outcomes = grade_assignment(
             classroom,
             args.assignment,
+            learners,
             progress=not args.quiet,
             jobs=args.jobs,
             executor=args.executor,
@@ -76,7 +79,12 @@ def cmd_grade(args) -> int:
             limits=limits,
             feedback=args.feedback,
             allow_new=args.allow_new,
+            notebooks=args.notebook,
+            force=args.force,
         )
+    except LookupError as error:  # a --student or --notebook that names nothing
+        print(f"triad grade: {error.args[0]}", file=sys.stderr)
+        return EXIT_ERROR
     except SandboxUnavailable as error:
         print(f"triad grade: {error}", file=sys.stderr)
         return EXIT_SANDBOX
@@ -91,18 +99,29 @@ def cmd_grade(args) -> int:
     from .grade import feedback_problem
 
     unlisted = [o for o in outcomes if o.status == "unlisted"]
-    outcomes = [o for o in outcomes if o.status != "unlisted"]
+    excluded = [o for o in outcomes if o.status == "excluded"]
+    outcomes = [o for o in outcomes if o.status not in ("unlisted", "excluded")]
     broken = [o for o in outcomes if o.status != "graded"]
+    kept = [o for o in outcomes if o.unchanged]
     for outcome in outcomes:
         if outcome.status == "graded":
-            note = f"  ({outcome.message})" if outcome.message else ""
+            notes = ["unchanged since it was graded" if outcome.unchanged else "",
+                     outcome.message]
+            note = "; ".join(filter(None, notes))
+            note = f"  ({note})" if note else ""
             print(f"{outcome.learner:<24} {outcome.score:>6g} / {outcome.max_score:g}{note}")
         else:
             print(f"{outcome.learner:<24} NOT GRADED: {outcome.message}")
+    done = len(outcomes) - len(broken) - len(kept)
     print(
-        f"graded {len(outcomes) - len(broken)} of {len(outcomes)} submissions; "
-        f"feedback in {classroom.root / 'feedback'}"
+        f"graded {done} of {len(outcomes)} submissions"
+        + (f" ({len(kept)} unchanged since they were graded, left as they were: "
+           "--force grades them again)" if kept else "")
+        + f"; feedback in {classroom.root / 'feedback'}"
     )
+    if excluded:
+        print(f"left out by the course's student_id_exclude ({len(excluded)}): "
+              f"{', '.join(o.learner for o in excluded)}")
     if unlisted:
         print(f"not on the roster, not graded ({len(unlisted)}): "
               f"{', '.join(o.learner for o in unlisted)}; add them with `triad roster import` "
@@ -316,6 +335,22 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--allow-new", action="store_true",
         help="also grade folders under submitted/ of learners not on the roster",
+    )
+    p.add_argument(
+        "--student", action="append", metavar="ID",
+        help="grade only this learner's submission (a glob such as 'team-*' works too; "
+        "repeat for several)",
+    )
+    p.add_argument(
+        "--notebook", action="append", metavar="NAME",
+        help="grade only this notebook of each submission (a name or glob; repeat for "
+        "several); the others keep their grades",
+    )
+    p.add_argument(
+        "--force", action="store_true",
+        help="grade again submissions graded before that have not changed since (by default "
+        "they are left as they are: nothing they depend on, sources and settings included, "
+        "changed)",
     )
     p.set_defaults(func=cmd_grade)
 

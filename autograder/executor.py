@@ -256,6 +256,7 @@ class Settings:
     limits: Limits = field(default_factory=Limits)
     preload: list[str] = field(default_factory=list)
     feedback: str | None = None  #: ``hints`` or ``answers``; None: each notebook's own policy
+    selected: list[str] | None = None  #: the notebooks to grade (``--notebook``); None: all
 
 
 class SharedGradebook:
@@ -529,8 +530,8 @@ class FastGrader:
         dest = Path(self.coursedir.format_path(self.coursedir.autograded_directory, learner, a))
         source = Path(self.coursedir.format_path(self.coursedir.source_directory, ".", a))
         timestamp = self.coursedir.get_existing_timestamp(str(submitted))
-        present = [name for name in self.settings.notebooks
-                   if (submitted / f"{name}.ipynb").exists()]
+        selected = self.settings.selected or self.settings.notebooks
+        present = [name for name in selected if (submitted / f"{name}.ipynb").exists()]
         if not submitted.is_dir():  # vanished since it was inspected: keep its recorded grades
             raise FileNotFoundError(2, "the submission folder vanished", str(submitted))
         with self.gradebook() as gb:
@@ -540,7 +541,7 @@ class FastGrader:
             else:
                 gb.update_or_create_submission(a, learner)
             for name in self.settings.notebooks:
-                if name in present:
+                if (submitted / f"{name}.ipynb").exists():
                     continue
                 try:
                     notebook = gb.find_submission_notebook(name, a, learner)
@@ -549,9 +550,12 @@ class FastGrader:
                 for grade in notebook.grades:
                     grade.auto_score = 0
                     grade.needs_manual_grade = False
-        if dest.exists():
+        if self.settings.selected and dest.is_dir():  # the other notebooks keep their grades
+            for name in self.settings.selected:
+                (dest / f"{name}.ipynb").unlink(missing_ok=True)
+        elif dest.exists():
             _rmtree(dest)
-        dest.mkdir(parents=True)
+        dest.mkdir(parents=True, exist_ok=True)
         self.skipped_links = copy_regular_files(submitted, dest, self._ignore())
         copy_regular_files(source, dest, self._ignore())
         return submitted, dest, present
@@ -648,9 +652,9 @@ class FastGrader:
         a = self.settings.assignment
         out = Path(self.coursedir.format_path(self.coursedir.feedback_directory, learner, a))
         try:
-            if out.exists():
+            if out.exists() and not self.settings.selected:
                 _rmtree(out)
-            out.mkdir(parents=True)
+            out.mkdir(parents=True, exist_ok=True)
             copy_regular_files(dest, out, self._ignore())
             for name in present:
                 html, _ = self.html.from_filename(str(dest / f"{name}.ipynb"),

@@ -29,12 +29,12 @@ Formats (``triad export --format``):
 from __future__ import annotations
 
 import csv
-import json
 from pathlib import Path
 
 import pandas as pd
 from nbgrader.api import MissingEntry
 
+from . import record
 from .classroom import Classroom
 from .roster import Learner, load
 
@@ -45,11 +45,8 @@ MOODLE_FIXED = ["Username", "Email address", "ID number", "First name", "Last na
 
 
 def outcomes(classroom: Classroom, assignment: str) -> dict[str, dict]:
-    """The last ``triad grade`` run's outcome of each learner, by id."""
-    record = classroom.root / "autograded" / f"{assignment}-outcomes.json"
-    if not record.exists():
-        return {}
-    return {o["learner"]: o for o in json.loads(record.read_text(encoding="utf-8"))}
+    """Every learner's last outcome from ``triad grade``, by id (see ``autograder.record``)."""
+    return record.read(classroom.root, assignment)
 
 
 def learners(classroom: Classroom) -> dict[str, Learner]:

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import json
+import fnmatch
 import os
 import shutil
 import warnings
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 
 import nbformat
@@ -15,6 +15,7 @@ from nbgrader.api import MissingEntry
 from sqlalchemy.exc import SAWarning
 from tqdm import tqdm
 
+from . import record
 from .classroom import Classroom
 from .executor import Settings, grade_many, notebook_imports
 from .roster import split_submitters
@@ -31,10 +32,21 @@ class Outcome:
     """What happened to one learner's submission."""
 
     learner: str
-    status: str  # "graded", "broken" or "unlisted" (a folder of someone not on the roster)
+    #: "graded", "broken", "unlisted" (a folder of someone not on the roster) or "excluded"
+    #: (named in the course's ``CourseDirectory.student_id_exclude``)
+    status: str
     score: float | None = None
     max_score: float | None = None
     message: str = ""
+    #: graded before and left as it was: nothing it depends on changed (see ``autograder.record``)
+    unchanged: bool = False
+    #: what each notebook was graded from (``record.fingerprints``)
+    fingerprints: dict[str, str] = field(default_factory=dict, repr=False)
+
+    @classmethod
+    def from_record(cls, entry: dict) -> Outcome:
+        names = {f.name for f in fields(cls)}
+        return cls(**{key: value for key, value in entry.items() if key in names})
 
 
 def notebook_names(classroom: Classroom, assignment: str) -> list[str]:
@@ -93,22 +105,30 @@ def _last_error(log: str | None) -> str:
     return lines[-1].strip() if lines else "nbgrader could not grade it (see the log)"
 
 
-def grade_one(classroom: Classroom, assignment: str, learner: str, notebooks: list[str]) -> Outcome:
-    """Autograde one learner's submission and generate their feedback."""
+def grade_one(classroom: Classroom, assignment: str, learner: str, notebooks: list[str],
+              selected: list[str] | None = None) -> Outcome:
+    """Autograde one learner's submission (or its ``selected`` notebooks) and its feedback."""
     problem = inspect_submission(classroom.folder("submitted", assignment, learner), notebooks)
     if problem:
         return Outcome(learner, "broken", message=problem)
-    result = classroom.api.autograde(assignment, learner, force=True, create=True)
-    if not result["success"]:
-        return Outcome(learner, "broken", message=_last_error(result.get("log")))
-    feedback = classroom.api.generate_feedback(assignment, learner, force=True)
+    coursedir = classroom.api.coursedir
+    feedback_ok = True
+    try:
+        for glob in selected or ["*"]:  # nbgrader's --notebook: one name (or glob) at a time
+            coursedir.notebook_id = glob
+            result = classroom.api.autograde(assignment, learner, force=True, create=True)
+            if not result["success"]:
+                return Outcome(learner, "broken", message=_last_error(result.get("log")))
+            feedback = classroom.api.generate_feedback(assignment, learner, force=True)
+            feedback_ok &= bool(feedback["success"])
+    finally:
+        coursedir.notebook_id = "*"
     score, max_score = submission_score(classroom, assignment, learner)
-    message = "" if feedback["success"] else "graded, but its feedback could not be generated"
+    message = "" if feedback_ok else "graded, but its feedback could not be generated"
     return Outcome(learner, "graded", score, max_score, message)
 
 
 EXECUTORS = ("fast", "stock")
-NOT_ON_ROSTER = "not on the roster: not graded (triad roster import, or grade with --allow-new)"
 
 
 def default_jobs() -> int:
@@ -117,17 +137,6 @@ def default_jobs() -> int:
         return max(1, len(os.sched_getaffinity(0)))
     except AttributeError:  # not Linux
         return max(1, os.cpu_count() or 1)
-
-
-def _write_record(classroom: Classroom, assignment: str, outcomes: list[Outcome]) -> None:
-    record = classroom.root / "autograded" / f"{assignment}-outcomes.json"
-    record.parent.mkdir(parents=True, exist_ok=True)
-    partial = record.with_name(f".{record.name}.{os.getpid()}")
-    try:  # all or nothing: a run stopped while writing leaves the previous record
-        partial.write_text(json.dumps([asdict(o) for o in outcomes], indent=1), encoding="utf-8")
-        os.replace(partial, record)
-    finally:
-        partial.unlink(missing_ok=True)
 
 
 def grade_assignment(
@@ -142,15 +151,28 @@ def grade_assignment(
     limits: Limits | None = None,
     feedback: str | None = None,
     allow_new: bool = False,
+    notebooks: list[str] | None = None,
+    force: bool = False,
 ) -> list[Outcome]:
     """Grade every submission of ``assignment`` (or only ``learners``).
 
     A broken submission is reported in its ``Outcome`` and never stops the
-    others.  The outcomes are also written to
-    ``autograded/<assignment>-outcomes.json`` for the instructor report; the
-    grades of submissions already graded stay in the gradebook if grading is
-    interrupted.  The assignment's lock (``Classroom.lock``) is held throughout:
-    a second run on the same assignment waits or raises ``locking.Busy``.
+    others; it gets a gradebook row (flagged, and needing a manual grade in the
+    formgrader) so that it is not taken for one never handed in.  The outcomes
+    are also written to ``autograded/<assignment>-outcomes.json`` (see
+    ``autograder.record``) for the export and the report; the grades of
+    submissions already graded stay in the gradebook if grading is
+    interrupted.  The assignment's lock (``Classroom.lock``) is held
+    throughout: a second run on the same assignment waits or raises
+    ``locking.Busy``.
+
+    A submission graded before, when nothing its grade depends on has changed
+    since (its files, the assignment's sources, the course's configuration, the
+    due date, these settings), is left as it is, with ``unchanged`` set in its
+    outcome; ``force`` grades it again.  ``notebooks`` (names or globs) grades
+    only those notebooks of each submission and keeps the grades of the others.
+    Learners named in the course's ``CourseDirectory.student_id_exclude`` are
+    not graded (outcome ``excluded``).
 
     ``executor="fast"`` (the default) runs ``jobs`` grading processes (default:
     the machine's cores), each with a warm worker that runs the learners' code
@@ -168,33 +190,142 @@ def grade_assignment(
     """
     if executor not in EXECUTORS:
         raise ValueError(f"executor must be one of {', '.join(EXECUTORS)}, not {executor!r}")
+    limits = limits or Limits()
     with classroom.lock(assignment, "triad grade"):
-        notebooks = notebook_names(classroom, assignment)
+        names = notebook_names(classroom, assignment)
+        selected = select_notebooks(assignment, names, notebooks) if notebooks else None
         if executor == "fast" and not python_only(classroom, assignment):
             executor = "stock"  # the fast executor runs Python; nbgrader's runs any kernel
         learners = learners if learners is not None else classroom.submitters(assignment)
+        excluded = excluded_learners(classroom)
+        learners, left_out = ([x for x in learners if x not in excluded],
+                              [x for x in learners if x in excluded])  # fmt: skip
         learners, unlisted = split_submitters(classroom, learners, allow_new)
+        before = record.read(classroom.root, assignment)
+        common = grading_context(classroom, assignment, executor=executor, sandbox=sandbox,
+                                 limits=limits, feedback=feedback)
+        now = {learner: record.fingerprints(classroom.folder("submitted", assignment, learner),
+                                            selected or names, common,
+                                            classroom.api.coursedir.ignore)
+               for learner in learners}  # fmt: skip
+        kept = [] if force else [
+            learner for learner in learners
+            if record.unchanged(before.get(learner), now[learner],
+                                classroom.folder("autograded", assignment, learner))
+        ]
+        to_grade = [learner for learner in learners if learner not in kept]
         outcomes: list[Outcome] = []
-        if executor == "fast" and sandbox and learners:
+        if executor == "fast" and sandbox and to_grade:
             require_sandbox()
-        with tqdm(total=len(learners), unit="submission", disable=not progress,
+        with tqdm(total=len(to_grade), unit="submission", disable=not progress or not to_grade,
                   desc=assignment) as bar:  # fmt: skip
             try:
                 if executor == "stock":
-                    for learner in learners:
-                        outcomes.append(grade_one(classroom, assignment, learner, notebooks))
+                    for learner in to_grade:
+                        outcomes.append(grade_one(classroom, assignment, learner, names, selected))
                         bar.update()
                 else:
-                    _grade_fast(classroom, assignment, learners, notebooks, outcomes, bar,
-                                jobs or default_jobs(), sandbox, limits or Limits(), feedback)
+                    _grade_fast(classroom, assignment, to_grade, names, outcomes, bar,
+                                jobs or default_jobs(), sandbox, limits, feedback, selected)
             finally:
-                order = {learner: i for i, learner in enumerate(learners)}
-                outcomes.sort(key=lambda o: order.get(o.learner, len(order)))
                 for outcome in outcomes:
                     _explain(classroom, assignment, outcome)
-                outcomes += [Outcome(x, "unlisted", message=NOT_ON_ROSTER) for x in unlisted]
-                _write_record(classroom, assignment, outcomes)
+                    if outcome.status == "graded":
+                        earlier = before.get(outcome.learner, {})
+                        outcome.fingerprints = {**earlier.get("fingerprints", {}),
+                                                **now[outcome.learner]}
+                _mark_broken(classroom, assignment, outcomes, before)
+                unlisted_outcomes = [Outcome(x, "unlisted", message=NOT_ON_ROSTER)
+                                     for x in unlisted]  # fmt: skip
+                record.write(classroom.root, assignment,
+                             [asdict(o) for o in outcomes + unlisted_outcomes])
+        outcomes += [Outcome.from_record({**before[x], "unchanged": True}) for x in kept]
+        order = {learner: i for i, learner in enumerate(learners)}
+        outcomes.sort(key=lambda o: order.get(o.learner, len(order)))
+        outcomes += unlisted_outcomes
+        outcomes += [Outcome(x, "excluded", message=EXCLUDED) for x in left_out]
     return outcomes
+
+
+NOT_ON_ROSTER = "not on the roster: not graded (triad roster import, or grade with --allow-new)"
+EXCLUDED = "named in the course's CourseDirectory.student_id_exclude: not graded"
+
+
+def select_learners(classroom: Classroom, assignment: str, patterns: list[str]) -> list[str]:
+    """The learners with a submission of ``assignment`` whose ids match one of ``patterns``.
+
+    A pattern is an id or a glob (``team-*``); one that matches no submission
+    raises ``LookupError`` saying so.
+    """
+    submitters = classroom.submitters(assignment)
+    chosen = []
+    for pattern in patterns:
+        matches = fnmatch.filter(submitters, pattern)
+        if not matches:
+            raise LookupError(
+                f"no submission of {assignment} from {pattern!r} under "
+                f"{classroom.root / 'submitted'}/<learner>/{assignment}/"
+            )
+        chosen += [m for m in matches if m not in chosen]
+    return chosen
+
+
+def select_notebooks(assignment: str, names: list[str], patterns: list[str]) -> list[str]:
+    """The notebooks of ``assignment`` among ``names`` that match ``patterns`` (names or globs)."""
+    chosen = []
+    for pattern in patterns:
+        pattern = pattern.removesuffix(".ipynb")
+        matches = fnmatch.filter(names, pattern)
+        if not matches:
+            raise LookupError(f"{assignment} has no notebook {pattern!r} "
+                              f"(it has {', '.join(names)})")  # fmt: skip
+        chosen += [m for m in matches if m not in chosen]
+    return chosen
+
+
+def excluded_learners(classroom: Classroom) -> set[str]:
+    """The ids in the course's ``CourseDirectory.student_id_exclude`` (comma-separated)."""
+    text = classroom.api.coursedir.student_id_exclude or ""
+    return {part.strip() for part in text.split(",") if part.strip()}
+
+
+def grading_context(classroom: Classroom, assignment: str, **settings) -> str:
+    """What every submission's grade depends on besides itself (see ``autograder.record``)."""
+    with classroom.gradebook() as gb:
+        duedate = gb.find_assignment(assignment).duedate
+    return record.context(classroom.folder("source", assignment),
+                          classroom.root / "nbgrader_config.py",
+                          classroom.api.coursedir.ignore, duedate=duedate, **settings)
+
+
+def _mark_broken(classroom: Classroom, assignment: str, outcomes: list[Outcome],
+                 before: dict[str, dict]) -> None:
+    """Give each broken submission a gradebook row, flagged; unflag the ones now graded.
+
+    A broken submission's grades from before, if any, are kept (the export
+    shows it as broken, without a score); a new row has no grade, so the
+    formgrader lists it as needing a manual grade.  Only the flags this
+    function set are taken off again.
+    """
+    broken = [o.learner for o in outcomes if o.status == "broken"
+              and classroom.folder("submitted", assignment, o.learner).is_dir()]
+    mended = [o.learner for o in outcomes if o.status == "graded"
+              and before.get(o.learner, {}).get("status") == "broken"]
+    if not broken and not mended:
+        return
+    timestamps = classroom.api.coursedir.get_existing_timestamp
+    with classroom.gradebook() as gb:
+        for learner in broken + mended:
+            gb.update_or_create_student(learner)
+            try:
+                submission = gb.find_submission(assignment, learner)
+            except MissingEntry:
+                folder = classroom.folder("submitted", assignment, learner)
+                submission = gb.add_submission(assignment, learner,
+                                               timestamp=timestamps(str(folder)))
+            for notebook in submission.notebooks:
+                notebook.flagged = learner in broken
+        gb.db.commit()
 
 
 FEEDBACK_FAILED = "graded, but its feedback could not be generated"
@@ -262,7 +393,7 @@ def require_sandbox() -> None:
 
 
 def _grade_fast(classroom, assignment, learners, notebooks, outcomes, bar, jobs, sandbox, limits,
-                feedback=None):
+                feedback=None, selected=None):
     if not learners:
         return
     source = classroom.folder("source", assignment)
@@ -275,6 +406,7 @@ def _grade_fast(classroom, assignment, learners, notebooks, outcomes, bar, jobs,
         limits=limits,
         preload=notebook_imports(sorted(source.glob("*.ipynb"))),
         feedback=feedback,
+        selected=selected,
     )
 
     log = classroom.root / "autograded" / f"{assignment}-errors.log"

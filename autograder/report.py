@@ -21,7 +21,6 @@
 from __future__ import annotations
 
 import ast
-import json
 import re
 import statistics
 from collections import Counter
@@ -31,6 +30,7 @@ from pathlib import Path
 import nbformat
 from nbgrader.api import MissingEntry
 
+from . import record
 from .analysis import KEY_PROBLEM, first_clause, point_biserial, problem_lines
 from .classroom import Classroom
 from .export import learners as export_learners
@@ -281,10 +281,7 @@ def _read(path: Path):
 
 
 def read_outcomes(classroom: Classroom, assignment: str) -> list[dict]:
-    record = classroom.root / "autograded" / f"{assignment}-outcomes.json"
-    if not record.exists():
-        return []
-    return json.loads(record.read_text(encoding="utf-8"))
+    return list(record.read(classroom.root, assignment).values())
 
 
 def build_report(classroom: Classroom, assignment: str) -> Report:

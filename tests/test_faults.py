@@ -366,7 +366,7 @@ def test_a_submission_folder_that_vanishes_mid_run(tmp_path, monkeypatch):
     monkeypatch.setattr(executor.FastGrader, "data_files", vanish)
     try:
         again = {o.learner: o for o in grade_assignment(classroom, A, progress=False, jobs=1,
-                                                          sandbox=False)}  # fmt: skip
+                                                          sandbox=False, force=True)}  # fmt: skip
     finally:
         executor.shutdown()
     assert again["ada"].status == "graded" and again["ada"].score == 31

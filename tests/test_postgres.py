@@ -160,7 +160,7 @@ def flow(request, postgres, tmp_path_factory):
         submit(classroom, A, learner, {"classify": nb})
 
     grade_args = ["grade", *common, A, "--quiet"] + (["--jobs", str(jobs)] if jobs else [])
-    graded = [triad(*grade_args) for _ in range(2)]  # grading again must not add grades
+    graded = [triad(*grade_args, *force) for force in ([], ["--force"])]  # no grade twice
     exported = triad("export", *common, "--output", str(root / "grades.csv"))
     reported = triad("report", *common, A)
     assert reported.returncode == 0, reported.stderr
@@ -191,7 +191,7 @@ def test_the_gradebook_is_in_postgres_only(flow):
     assert not (root / "gradebook.db").exists()
     assert database_url(url) in (root / "nbgrader_config.py").read_text()
     students = {row[0] for row in sql(url, "SELECT id FROM student")}
-    assert students == set(EXPECTED)
+    assert students == set(EXPECTED) | {"broken"}  # a broken submission has its row
 
 
 def test_report_reads_the_postgres_gradebook(flow):
@@ -206,14 +206,14 @@ def test_report_reads_the_postgres_gradebook(flow):
 def test_every_grade_is_written_exactly_once(flow):
     url, _, _, _ = flow
     (total,) = sql(url, "SELECT count(*) FROM grade")[0]
-    assert total == len(EXPECTED) * GRADE_CELLS
+    assert total == (len(EXPECTED) + 1) * GRADE_CELLS  # the broken one's, without a score
     duplicates = sql(
         url,
         "SELECT notebook_id, cell_id, count(*) FROM grade "
         "GROUP BY notebook_id, cell_id HAVING count(*) > 1",
     )
     assert duplicates == []
-    assert sql(url, "SELECT count(*) FROM submitted_assignment")[0][0] == len(EXPECTED)
+    assert sql(url, "SELECT count(*) FROM submitted_assignment")[0][0] == len(EXPECTED) + 1
 
 
 def test_scores_in_the_gradebook(flow):
@@ -224,7 +224,11 @@ def test_scores_in_the_gradebook(flow):
         "FROM grade g JOIN submitted_notebook n ON g.notebook_id = n.id "
         "JOIN submitted_assignment s ON n.assignment_id = s.id GROUP BY s.student_id",
     )
-    assert {learner: float(score) for learner, score in rows} == EXPECTED
+    assert {learner: float(score) for learner, score in rows if score is not None} == EXPECTED
+    assert dict(rows)["broken"] is None  # in the gradebook, flagged, with no grade
+    flags = sql(url, "SELECT n.flagged FROM submitted_notebook n JOIN submitted_assignment s "
+                     "ON n.assignment_id = s.id WHERE s.student_id = 'broken'")  # fmt: skip
+    assert flags == [(True,)]
 
 
 def test_database_url_names_the_installed_driver():
