@@ -22,6 +22,16 @@ def test_every_lesson_file_is_in_the_syllabus_and_back():
     assert on_disk == set(LESSONS_BY_ID), "lessons/ and course/syllabus.yml disagree"
 
 
+def test_the_readmes_lesson_table_is_the_syllabus():
+    readme = (LESSONS.parent / "README.md").read_text(encoding="utf-8")
+    rows = re.findall(r"^\| (\d+) \| (.+?) \| (\d+) \| (.+?) \|$", readme, re.M)
+    assert [(int(n), title, int(minutes), tuple(re.findall(r"`([^`]+)`", prepares)))
+            for n, title, minutes, prepares in rows] == [
+        (lesson.number, lesson.title, lesson.minutes, lesson.prepares)
+        for lesson in LESSONS_BY_ID.values()
+    ]
+
+
 @pytest.mark.parametrize("lesson_id", sorted(LESSONS_BY_ID))
 def test_lesson_follows_the_skeleton(lesson_id):
     lesson = LESSONS_BY_ID[lesson_id]
