@@ -124,7 +124,7 @@ def grade_one(classroom: Classroom, assignment: str, learner: str, notebooks: li
     finally:
         coursedir.notebook_id = "*"
     score, max_score = submission_score(classroom, assignment, learner)
-    message = "" if feedback_ok else "graded, but its feedback could not be generated"
+    message = "" if feedback_ok else FEEDBACK_FAILED
     return Outcome(learner, "graded", score, max_score, message)
 
 
@@ -211,7 +211,8 @@ def grade_assignment(
         kept = [] if force else [
             learner for learner in learners
             if record.unchanged(before.get(learner), now[learner],
-                                classroom.folder("autograded", assignment, learner))
+                                classroom.folder("autograded", assignment, learner),
+                                classroom.folder("feedback", assignment, learner))
         ]
         to_grade = [learner for learner in learners if learner not in kept]
         outcomes: list[Outcome] = []
@@ -230,7 +231,7 @@ def grade_assignment(
             finally:
                 for outcome in outcomes:
                     _explain(classroom, assignment, outcome)
-                    if outcome.status == "graded":
+                    if outcome.status == "graded" and not _no_feedback(outcome):
                         earlier = before.get(outcome.learner, {})
                         outcome.fingerprints = {**earlier.get("fingerprints", {}),
                                                 **now[outcome.learner]}
@@ -340,12 +341,17 @@ def _explain(classroom: Classroom, assignment: str, outcome: Outcome) -> None:
             f"not graded (grades recorded for it before are kept); put the folder back and run "
             f"`triad grade {assignment}` again"
         )
-    elif outcome.status == "graded" and outcome.message == FEEDBACK_FAILED:
+    elif outcome.status == "graded" and FEEDBACK_FAILED in outcome.message:
         feedback = classroom.root / "feedback"
         if _disk_full(feedback):
-            outcome.message = (
-                f"graded; its feedback was not written: the disk holding {feedback} is full"
-            )
+            outcome.message = outcome.message.replace(
+                FEEDBACK_FAILED,
+                f"graded; its feedback was not written: the disk holding {feedback} is full")
+
+
+def _no_feedback(outcome: Outcome) -> bool:
+    """Whether ``outcome`` is a graded submission whose feedback page was not written."""
+    return outcome.status == "graded" and "its feedback" in outcome.message
 
 
 def _disk_full(folder: Path, room: int = 1 << 20) -> bool:
@@ -360,7 +366,7 @@ def _disk_full(folder: Path, room: int = 1 << 20) -> bool:
 
 def feedback_problem(classroom: Classroom, assignment: str, outcomes: list[Outcome]) -> str | None:
     """One sentence when graded submissions got no feedback page, or ``None``."""
-    missing = [o.learner for o in outcomes if o.status == "graded" and "feedback" in o.message]
+    missing = [o.learner for o in outcomes if _no_feedback(o)]
     if not missing:
         return None
     feedback = classroom.root / "feedback"

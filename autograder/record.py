@@ -109,14 +109,18 @@ def context(source: Path, config_file: Path, ignore: list[str], **settings) -> s
     return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()
 
 
-def unchanged(entry: dict | None, now: dict[str, str], autograded: Path) -> bool:
-    """Whether ``entry`` was graded from exactly ``now``, its graded notebooks still there."""
+def unchanged(entry: dict | None, now: dict[str, str], *folders: Path) -> bool:
+    """Whether ``entry`` was graded from exactly ``now`` and its ``folders`` are still there.
+
+    The folders are what grading wrote (the autograded notebooks, the feedback):
+    one that was deleted is written again.
+    """
     if not entry or entry.get("status") != "graded":
         return False
     before = entry.get("fingerprints") or {}
     if any(before.get(name) != value for name, value in now.items()):
         return False
-    return autograded.is_dir()
+    return all(folder.is_dir() for folder in folders)
 
 
 def _version() -> str:

@@ -330,6 +330,12 @@ def test_a_full_disk_while_writing_feedback(tmp_path):
                 "run `triad grade classify-responsibilities` again")  # fmt: skip
     with classroom.gradebook() as gb:
         assert gb.find_submission(A, "solution").score == 31
+    # as told: with room again, the same command writes the feedback (the submission did
+    # not change, but its feedback is missing)
+    run = triad("grade", A, "--course-dir", str(root), "--quiet", "--no-sandbox")
+    assert run.returncode == 0, run.stderr
+    assert "unchanged" not in run.stdout
+    assert (root / "feedback" / "solution" / A / "classify.html").exists()
 
 
 def test_an_assignment_never_released(released, tmp_path):

@@ -10,6 +10,7 @@ instructor's runs would, each from the command line.
 from __future__ import annotations
 
 import csv
+import shutil
 import sqlite3
 
 import nbformat
@@ -128,6 +129,13 @@ def test_a_changed_submission_is_graded_again_and_only_it(root, capsys):
     assert "unchanged" in found["ada"]
     after = stamps(root)
     assert after["ada/p1"] == before["ada/p1"] and after["bo/p1"] != before["bo/p1"]
+
+
+def test_deleted_feedback_is_written_again(root, capsys):
+    shutil.rmtree(root / "feedback" / "ada")
+    _, out, _ = grade(root, capsys)
+    assert "unchanged" not in lines(out)["ada"] and "unchanged" in lines(out)["bo"]
+    assert (root / "feedback" / "ada" / A / "p1.html").exists()
 
 
 def test_force_grades_everyone_again(root, capsys):
