@@ -208,12 +208,12 @@ def grade_assignment(
                                             selected or names, common,
                                             classroom.api.coursedir.ignore)
                for learner in learners}  # fmt: skip
-        kept = [] if force else [
+        kept = [] if force else _in_gradebook(classroom, assignment, [
             learner for learner in learners
             if record.unchanged(before.get(learner), now[learner],
                                 classroom.folder("autograded", assignment, learner),
                                 classroom.folder("feedback", assignment, learner))
-        ]
+        ], before)
         to_grade = [learner for learner in learners if learner not in kept]
         outcomes: list[Outcome] = []
         if executor == "fast" and sandbox and to_grade:
@@ -297,6 +297,27 @@ def grading_context(classroom: Classroom, assignment: str, **settings) -> str:
     return record.context(classroom.folder("source", assignment),
                           classroom.root / "nbgrader_config.py",
                           classroom.api.coursedir.ignore, duedate=duedate, **settings)
+
+
+def _in_gradebook(classroom: Classroom, assignment: str, learners: list[str],
+                  before: dict[str, dict]) -> list[str]:
+    """Those of ``learners`` whose gradebook score is still the one recorded for them.
+
+    A gradebook restored from a backup, or changed by hand, lacks the grades
+    given since or holds others: those submissions are graded again.
+    """
+    if not learners:
+        return []
+    kept = []
+    with classroom.gradebook() as gb:
+        for learner in learners:
+            try:
+                score = float(gb.find_submission(assignment, learner).score)
+            except MissingEntry:
+                continue
+            if score == before[learner].get("score"):
+                kept.append(learner)
+    return kept
 
 
 def _mark_broken(classroom: Classroom, assignment: str, outcomes: list[Outcome],

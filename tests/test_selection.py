@@ -138,6 +138,17 @@ def test_deleted_feedback_is_written_again(root, capsys):
     assert (root / "feedback" / "ada" / A / "p1.html").exists()
 
 
+def test_a_gradebook_restored_from_an_older_backup_is_made_whole_again(root, capsys):
+    with sqlite3.connect(root / "gradebook.db") as db:  # bo's grades as if never given
+        db.execute("update grade set auto_score = null where notebook_id in (select n.id from "
+                   "submitted_notebook n join submitted_assignment s on n.assignment_id = s.id "
+                   "where s.student_id = 'bo')")  # fmt: skip
+    _, out, _ = grade(root, capsys)
+    found = lines(out)
+    assert "10 / 10" in found["bo"] and "unchanged" not in found["bo"]
+    assert "unchanged" in found["ada"]
+
+
 def test_force_grades_everyone_again(root, capsys):
     before = stamps(root)
     _, out, _ = grade(root, capsys, "--force")
