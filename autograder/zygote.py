@@ -33,6 +33,7 @@ from autograder.runner import (
     _PR_SET_CHILD_SUBREAPER,
     _PR_SET_DUMPABLE,
     DEFAULT_LIMITS,
+    MAX_WRITTEN_BYTES,
     IsolationError,
     _libc,
     make_shell,
@@ -238,9 +239,22 @@ class Session:
         """Run the notebook's cells; collect its answers when the job asks for them."""
         self.start()
         answer = {"results": self.run_cells(), "status": self.status}
+        if "written" in self.job:
+            answer["written"] = self.written() if self.status == "ok" else {}
         if "collect" in self.job:
             answer["collected"] = self.collect() if self.status == "ok" else {}
         return answer
+
+    def written(self) -> dict:
+        """What the notebook wrote in its folder (see ``runner.written_files``), within limits."""
+        limits = self.job["written"]
+        most = int(limits.get("bytes", MAX_WRITTEN_BYTES)) * 4 // 3 + (1 << 20)
+        try:
+            write_frame(self.sock.fileno(), {"written": limits})
+            reply = read_frame(self.sock.fileno(), time.monotonic() + 30, most)
+        except (Timeout, EOFError, OSError, ValueError):
+            return {}  # the files are not kept; the grades are
+        return reply if isinstance(reply, dict) else {}
 
     def collect(self) -> dict:
         try:
