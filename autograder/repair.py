@@ -28,10 +28,12 @@ class RestoreMissingCells(OverwriteCells):
     before it, and fails (``KeyError``) when that cell is missing too or is
     not a grade or solution cell (a read-only cell, a stripped one): a
     submission whose nbgrader metadata was stripped, or which lost a cell
-    next to a test, could not be graded at all.  Here each missing cell goes
-    after the nearest earlier source cell that the submission still has (or
-    first), and cells without a ``grade_id`` are left to ``CheckCellMetadata``
-    to report.
+    next to a test, could not be graded at all.  Here a test cell whose
+    metadata alone is gone (a cell of the same type and source is still
+    there) gets it back in place; any other missing cell goes after the
+    nearest earlier source cell that the submission still has (first if it
+    was first, else last), and cells without a ``grade_id`` are left to
+    ``CheckCellMetadata`` to report.
     """
 
     def add_missing_grade_cells(self, nb: NotebookNode, resources: dict):
@@ -46,14 +48,22 @@ class RestoreMissingCells(OverwriteCells):
                 continue
             self.log.warning("Missing grade cell %s encountered, adding to notebook", name)
             position = order.index(name)
-            earlier = [other for other in order[:position] if other in present]
-            where = 0
+            restored = self.missing_cell_transform(
+                source_cells[position], grade_cell.max_score, is_solution=name in solutions)
+            present.add(name)
+            if name not in solutions:
+                same = [cell for cell in nb.cells if _grade_id(cell) is None
+                        and cell.cell_type == source_cells[position].cell_type
+                        and cell.source.strip() == source_cells[position].source.strip()]
+                if same:  # only its metadata was lost
+                    same[0].metadata = restored.metadata
+                    continue
+            earlier = [other for other in order[:position] if other in present - {name}]
+            where = 0 if position == 0 else len(nb.cells)
             if earlier:
                 where = 1 + max(i for i, cell in enumerate(nb.cells)
                                 if _grade_id(cell) == earlier[-1])
-            nb.cells.insert(where, self.missing_cell_transform(
-                source_cells[position], grade_cell.max_score, is_solution=name in solutions))
-            present.add(name)
+            nb.cells.insert(where, restored)
         return nb, resources
 
     def add_missing_task_cells(self, nb: NotebookNode, resources: dict):

@@ -16,6 +16,7 @@ Where Triad differs from nbgrader on purpose, the test says so and why (see
 from __future__ import annotations
 
 import copy
+import json
 import os
 import shutil
 import stat
@@ -34,12 +35,13 @@ from test_classic import _cell
 
 FILES = Path(nbgrader.__file__).parent / "tests" / "apps" / "files"
 DUE = "2015-02-02 14:58:23.948203 America/Los_Angeles"
-TIMEOUT = 2  # seconds per cell: the course's Execute.timeout and Triad's --timeout
+TIMEOUT = 1  # seconds per cell: the course's Execute.timeout and Triad's --timeout
 
 CONFIG = f'''\
 c = get_config()
 c.CourseDirectory.course_id = "compat"
 c.Execute.timeout = {TIMEOUT}
+c.Autograde.permissions = 640
 c.LateSubmissionPlugin.penalty_method = "zero"
 c.AssignLatePenalties.plugin_class = "compat_late.HourlyForSome"
 c.Autograde.exclude_overwriting = {{"files": ["helper.py", "sub/helper2.py"]}}
@@ -223,6 +225,28 @@ def build(root: Path) -> None:
 
 
 ASSIGNMENTS = ("ps1", "two", "files", "slow", "old")
+#: The course roots nbgrader's executor grades side by side: their assignments, and their
+#: learners (None: all).  nbgrader's takes about a second a notebook, so they share the work.
+STOCK = {
+    "stock-a": {"ps1": ["unchanged", "changed", "cheat-attempt", "cheat-attempt-alternative",
+                        "grade-cell-changed", "locked-cell-changed", "on-time", "late-zero",
+                        "hourly-late", "empty-timestamp", "extra-notebook", "bad-timestamp"]},
+    "stock-b": {"ps1": ["no-tests", "stripped", "duplicated-cell", "exits", "wrong-kernel",
+                        "no-kernel", "empty-folder"],
+                "two": None, "files": None, "slow": None, "old": None},
+}  # fmt: skip
+
+#: nbgrader alone, with none of Triad's settings: where Triad differs on purpose.
+PURE = {"ps1": ["no-tests", "stripped", "duplicated-cell"]}
+GRADE_PURE = """\
+import json, sys
+sys.path.insert(0, sys.argv[3])
+from foreign import nbgrader_api
+api = nbgrader_api(sys.argv[1])
+print(json.dumps({a: {learner: api.autograde(a, learner, force=True, create=True)["success"]
+                      for learner in learners}
+                  for a, learners in json.loads(sys.argv[2]).items()}))
+"""
 
 GRADE_STOCK = """\
 import json, sys
@@ -230,13 +254,13 @@ from autograder.classroom import Classroom
 from autograder.grade import grade_assignment
 from dataclasses import asdict
 classroom = Classroom(sys.argv[1])
-print(json.dumps({a: [asdict(o) for o in grade_assignment(classroom, a, progress=False,
+print(json.dumps({a: [asdict(o) for o in grade_assignment(classroom, a, learners, progress=False,
                                                           executor="stock")]
-                  for a in sys.argv[2:]}))
+                  for a, learners in json.loads(sys.argv[2]).items()}))
 """
 
 
-def snapshot(root: Path) -> dict:
+def snapshot(root: Path, assignments) -> dict:
     """Every learner's grades, per cell, as the gradebook holds them, and their files."""
     from nbgrader.api import Gradebook
 
@@ -245,8 +269,10 @@ def snapshot(root: Path) -> dict:
     classroom = Classroom(root)
     grades = {}
     with Gradebook(classroom.db_url, classroom.course_id) as gb:
-        for assignment in ASSIGNMENTS:
+        for assignment, learners in assignments.items():
             for submission in gb.assignment_submissions(assignment):
+                if learners is not None and submission.student.id not in learners:
+                    continue
                 for notebook in submission.notebooks:
                     for grade in notebook.grades:
                         grades[(assignment, submission.student.id, notebook.name, grade.name)] = (
@@ -256,7 +282,11 @@ def snapshot(root: Path) -> dict:
     files = {}
     autograded = root / "autograded"
     for parent, _, names in os.walk(autograded):  # links to folders are not descended into
-        for name in names if Path(parent) != autograded else ():
+        learner, assignment = (Path(parent).relative_to(autograded).parts + (None, None))[:2]
+        learners = assignments.get(assignment, ())
+        if assignment not in assignments or learners is not None and learner not in learners:
+            continue
+        for name in names:
             path = Path(parent, name)
             info = path.lstat()
             kind = ("link" if stat.S_ISLNK(info.st_mode) else
@@ -279,13 +309,19 @@ def graded(tmp_path_factory):
     sys.path.insert(0, str(plugins))
     try:
         build(base / "template")
-        for executor in ("stock", "fast"):
+        for executor in ("fast", "pure", *STOCK):
             shutil.copytree(base / "template", base / executor, symlinks=True)
         env = dict(os.environ, PYTHONPATH=os.pathsep.join(
             [str(plugins), str(Path(__file__).parent.parent), os.environ.get("PYTHONPATH", "")]))
-        # nbgrader's executor runs in a process of its own while Triad's grades here
-        stock = subprocess.Popen([sys.executable, "-c", GRADE_STOCK, str(base / "stock"),
-                                  *ASSIGNMENTS], stdout=subprocess.PIPE, env=env, text=True)
+        # nbgrader's executor runs in processes of their own (one course root each, so that
+        # no two write one SQLite gradebook) while Triad's grades here
+        stocks = [subprocess.Popen([sys.executable, "-c", GRADE_STOCK, str(base / name),
+                                    json.dumps(part)],
+                                   stdout=subprocess.PIPE, env=env, text=True)
+                  for name, part in STOCK.items()]  # fmt: skip
+        pure = subprocess.Popen([sys.executable, "-c", GRADE_PURE, str(base / "pure"),
+                                 json.dumps(PURE), str(Path(__file__).parent)],
+                                stdout=subprocess.PIPE, env=env, text=True)
         from autograder.classroom import Classroom
         from autograder.grade import grade_assignment
         from autograder.sandbox import Limits
@@ -294,11 +330,19 @@ def graded(tmp_path_factory):
         limits = Limits(timeout=TIMEOUT, cpu=TIMEOUT)
         fast = {a: grade_assignment(classroom, a, progress=False, limits=limits, jobs=2)
                 for a in ASSIGNMENTS}  # fmt: skip
-        out, _ = stock.communicate(timeout=300)
-        assert stock.returncode == 0
-        import json
-
-        stock_outcomes = json.loads(out.splitlines()[-1])
+        stock_outcomes = {a: [] for a in ASSIGNMENTS}
+        for stock in stocks:
+            out, _ = stock.communicate(timeout=300)
+            assert stock.returncode == 0
+            for a, outcomes in json.loads(out.splitlines()[-1]).items():
+                stock_outcomes[a] += outcomes
+        out, _ = pure.communicate(timeout=300)
+        assert pure.returncode == 0
+        pure_success = json.loads(out.splitlines()[-1])
+        stock_snapshot = {"grades": {}, "files": {}}
+        for name, part in STOCK.items():
+            for key, value in snapshot(base / name, part).items():
+                stock_snapshot[key].update(value)
         outcomes = {
             "fast": {(a, o.learner): o for a in ASSIGNMENTS for o in fast[a]},
             "stock": {(a, o["learner"]): _Outcome(**o) for a in ASSIGNMENTS
@@ -306,9 +350,10 @@ def graded(tmp_path_factory):
         }  # fmt: skip
         return {
             "outcomes": outcomes,
-            "fast": snapshot(base / "fast"),
-            "stock": snapshot(base / "stock"),
-            "roots": {"fast": base / "fast", "stock": base / "stock"},
+            "fast": snapshot(base / "fast", dict.fromkeys(ASSIGNMENTS)),
+            "stock": stock_snapshot,
+            "pure": {"success": pure_success, **snapshot(base / "pure", PURE)},
+            "roots": {"fast": base / "fast"},
         }
     finally:
         sys.path.remove(str(plugins))
@@ -398,7 +443,7 @@ def test_only_regular_files_written_while_grading_are_kept(graded):
     stock = files_of(graded, "stock", "files", "hostile-effects")
     assert stock["passwd-link"] == stock["root-link"] == "link" and stock["a-fifo"] == "special"
     fast = files_of(graded, "fast", "files", "hostile-effects")
-    assert fast["kept.txt"] == "0o444"
+    assert fast["kept.txt"] == "0o640"  # the course's Autograde.permissions
     assert not {"passwd-link", "root-link", "a-fifo"} & set(fast)
 
 
@@ -432,3 +477,45 @@ def test_old_metadata(graded, learner):
         assert outcome.status == "graded"
     else:
         assert outcome.status == "broken" and "Traceback" not in outcome.message
+
+
+# --- where Triad differs from nbgrader on purpose (README.md says why) ------------------------
+
+
+@pytest.mark.parametrize("learner", ["no-tests", "stripped"])
+def test_deleted_test_cells_are_put_back_and_graded(graded, learner):
+    """nbgrader alone leaves a deleted test cell (or one whose metadata was stripped) without
+    a score, waiting for manual grading; Triad puts it back from the source version and
+    grades it (``OverwriteCells.add_missing_cells``, with ``RestoreMissingCells`` where
+    nbgrader's own fails with a KeyError)."""
+    assert graded["pure"]["success"]["ps1"][learner] is True
+    pure = {key[2:]: value for key, value in graded["pure"]["grades"].items()
+            if key[:2] == ("ps1", learner)}  # fmt: skip
+    assert pure[("p1", "foo")] == pure[("p1", "bar")] == (None, True)
+    triad = grades_of(graded, "fast", "ps1", learner)
+    assert triad == grades_of(graded, "stock", "ps1", learner)
+    assert triad[("p1", "foo")] == (1, False) and triad[("p1", "bar")] == (1, False)
+
+
+def test_a_duplicated_test_cell_is_graded_once(graded):
+    """nbgrader alone stops on a submission with two cells of one grade_id; Triad grades the
+    last one (as nbgrader's DeduplicateIds keeps it) and ignores the copy."""
+    assert graded["pure"]["success"]["ps1"]["duplicated-cell"] is False
+    outcome = same(graded, "ps1", "duplicated-cell")
+    assert outcome.status == "graded" and outcome.score == 2
+
+
+def test_nothing_ungradeable_ends_in_a_traceback(graded):
+    """nbgrader's own messages for these are "see the above traceback" (and an
+    AttributeError of its own for an unreadable timestamp); Triad's say what is wrong."""
+    outcomes = graded["outcomes"]["fast"]
+    broken = {key: o.message for key, o in outcomes.items() if o.status != "graded"}
+    assert set(broken) == {("ps1", "bad-timestamp"), ("ps1", "exits"), ("ps1", "empty-folder"),
+                           ("old", "v0"), ("old", "v1"), ("old", "v2"), ("old", "too-new")}
+    for message in broken.values():
+        assert "Traceback" not in message and "Error:" not in message
+        assert "KeyError" not in message and "AttributeError" not in message
+    assert "timestamp.txt ('not a date')" in broken[("ps1", "bad-timestamp")]
+    assert "os._exit()" in broken[("ps1", "exits")]
+    assert "nbgrader update" in broken[("old", "v1")]
+    assert "too new" in broken[("old", "too-new")]
