@@ -117,6 +117,18 @@ with open("kept.txt", "w") as fh:
 answer = 42"""
 
 
+#: More than the grader keeps of what a notebook writes: 600 files, and one of 17 MiB.
+FLOODS = """\
+import os
+os.makedirs("many", exist_ok=True)
+for i in range(600):
+    with open(f"many/{i:03}.txt", "w") as fh:
+        fh.write(str(i))
+with open("huge.bin", "wb") as fh:
+    fh.write(b"x" * (17 << 20))
+answer = 42"""
+
+
 def build(root: Path) -> None:
     """The course root: its configuration, its assignments, its learners' submissions."""
     root.mkdir(parents=True)
@@ -210,6 +222,7 @@ def build(root: Path) -> None:
     })  # fmt: skip
     hand_in("files", "side-effects", p2_with(SIDE_EFFECTS))
     hand_in("files", "hostile-effects", p2_with(HOSTILE_EFFECTS))
+    hand_in("files", "floods", p2_with(FLOODS))
 
     # a cell that runs past the time limit, a loop that never ends
     hand_in("slow", "sleeper",
@@ -463,6 +476,37 @@ def test_files_written_while_grading_are_kept(graded):
     assert (root / "data.txt").read_text() == "rewritten by the learner"
     assert not (graded["roots"]["fast"] / "submitted" / "side-effects" / "files" /
                 "side-effect.txt").exists()
+
+
+def test_what_a_notebook_writes_is_kept_within_bounds(graded):
+    """Documented difference: nbgrader keeps all of it; Triad at most 500 files, 16 MiB."""
+    same_grades = grades_of(graded, "fast", "files", "floods")
+    assert same_grades == grades_of(graded, "stock", "files", "floods")
+    stock = files_of(graded, "stock", "files", "floods")
+    fast = files_of(graded, "fast", "files", "floods")
+    assert "huge.bin" in stock and len([f for f in stock if f.startswith("many/")]) == 600
+    assert "huge.bin" not in fast and 0 < len([f for f in fast if f.startswith("many/")]) <= 500
+    assert set(fast) < set(stock)
+    assert "were not kept" in graded["outcomes"]["fast"][("files", "floods")].message
+
+
+def test_the_grader_writes_only_plain_names_and_follows_no_link(tmp_path):
+    from autograder.files import safe_relative, write_regular_file
+
+    for name in ("../x", "/etc/x", "a/../../x", "a//b", "./x", "", "a\\b", "x\0y", None, 3):
+        assert safe_relative(name) is None, name
+    assert safe_relative("out/deeper/table.csv") == "out/deeper/table.csv"
+    dest, outside = tmp_path / "dest", tmp_path / "outside"
+    dest.mkdir()
+    outside.mkdir()
+    (dest / "link").symlink_to(outside, target_is_directory=True)
+    (dest / "file-link").symlink_to(outside / "target")
+    assert not write_regular_file(dest, "link/x.txt", b"no")
+    assert not write_regular_file(dest, "file-link", b"no")
+    assert not write_regular_file(dest, "../outside/y.txt", b"no")
+    assert list(outside.iterdir()) == []
+    assert write_regular_file(dest, "sub/ok.txt", b"yes")
+    assert (dest / "sub" / "ok.txt").read_bytes() == b"yes"
 
 
 def test_slow_cells_are_stopped(graded):
