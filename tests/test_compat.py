@@ -142,6 +142,7 @@ def build(root: Path) -> None:
         "files": files_source(),
         "slow": {"p1": nbgrader_file("timeout"), "p2": nbgrader_file("infinite-loop")},
         "old": {"p1": nbgrader_file("test")},
+        "hidden": {"p1": nbgrader_file("test-hidden-tests")},
     }  # fmt: skip
     api = nbgrader_api(root)
     with Gradebook(api.coursedir.db_url, "compat") as gb:
@@ -228,6 +229,12 @@ def build(root: Path) -> None:
     hand_in("slow", "sleeper",
             {"p1": nbgrader_file("timeout"), "p2": nbgrader_file("infinite-loop")})
 
+    # hidden tests: visible ones pass, hidden ones fail (nbgrader's test-hidden-tests)
+    visible = nbformat.read(root / "release" / "hidden" / "p1.ipynb", 4)
+    for cell in visible.cells:
+        cell.source = cell.source.replace("raise NotImplementedError()", "")
+    hand_in("hidden", "passes-visible", {"p1": visible})
+
     # metadata of older (or newer) nbgrader versions
     for version in ("test-v0", "test-v1", "test-v2", "too-new"):
         hand_in("old", version.removeprefix("test-"), {"p1": nbgrader_file(version)})
@@ -237,7 +244,7 @@ def build(root: Path) -> None:
     hand_in("old", "v0-updated", {"p1": updated})
 
 
-ASSIGNMENTS = ("ps1", "two", "files", "slow", "old")
+ASSIGNMENTS = ("ps1", "two", "files", "slow", "old", "hidden")
 #: The course roots nbgrader's executor grades side by side: their assignments, and their
 #: learners (None: all).  nbgrader's takes about a second a notebook, so they share the work.
 STOCK = {
@@ -246,7 +253,8 @@ STOCK = {
                         "hourly-late", "empty-timestamp", "extra-notebook", "bad-timestamp"]},
     "stock-b": {"ps1": ["no-tests", "stripped", "duplicated-cell", "exits", "wrong-kernel",
                         "no-kernel", "empty-folder"],
-                "two": None, "files": None, "slow": None, "old": None},
+                "two": None, "old": None},
+    "stock-c": {"files": None, "slow": None, "hidden": None},
 }  # fmt: skip
 
 #: nbgrader alone, with none of Triad's settings: where Triad differs on purpose.
@@ -267,6 +275,7 @@ from autograder.classroom import Classroom
 from autograder.grade import grade_assignment
 from dataclasses import asdict
 classroom = Classroom(sys.argv[1])
+classroom.api.generate_feedback = lambda *a, **k: {"success": True}  # feedback is not compared
 print(json.dumps({a: [asdict(o) for o in grade_assignment(classroom, a, learners, progress=False,
                                                           executor="stock")]
                   for a, learners in json.loads(sys.argv[2]).items()}))
@@ -341,7 +350,7 @@ def graded(tmp_path_factory):
 
         classroom = Classroom(base / "fast")
         limits = Limits(timeout=TIMEOUT, cpu=TIMEOUT)
-        fast = {a: grade_assignment(classroom, a, progress=False, limits=limits, jobs=2)
+        fast = {a: grade_assignment(classroom, a, progress=False, limits=limits, jobs=1)
                 for a in ASSIGNMENTS}  # fmt: skip
         stock_outcomes = {a: [] for a in ASSIGNMENTS}
         for stock in stocks:
@@ -507,6 +516,13 @@ def test_the_grader_writes_only_plain_names_and_follows_no_link(tmp_path):
     assert list(outside.iterdir()) == []
     assert write_regular_file(dest, "sub/ok.txt", b"yes")
     assert (dest / "sub" / "ok.txt").read_bytes() == b"yes"
+
+
+def test_hidden_tests_count(graded):
+    outcome = same(graded, "hidden", "passes-visible")
+    assert (outcome.score, outcome.max_score) == (1.5, 3)  # as in nbgrader's own test
+    autograded = graded["roots"]["fast"] / "autograded" / "passes-visible" / "hidden" / "p1.ipynb"
+    assert "BEGIN HIDDEN TESTS" in autograded.read_text()
 
 
 def test_slow_cells_are_stopped(graded):
