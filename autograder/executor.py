@@ -545,10 +545,7 @@ class FastGrader:
         submitted = Path(self.coursedir.format_path(self.coursedir.submitted_directory, learner, a))
         dest = Path(self.coursedir.format_path(self.coursedir.autograded_directory, learner, a))
         source = Path(self.coursedir.format_path(self.coursedir.source_directory, ".", a))
-        try:
-            timestamp = self.coursedir.get_existing_timestamp(str(submitted))
-        except Exception:  # nbgrader itself fails with an AttributeError here
-            raise ValueError(_bad_timestamp(submitted)) from None
+        timestamp = self.coursedir.get_existing_timestamp(str(submitted))
         present = [name for name in self.settings.notebooks
                    if (submitted / f"{name}.ipynb").exists()]
         if not submitted.is_dir():  # vanished since it was inspected: keep its recorded grades
@@ -737,6 +734,13 @@ class FastGrader:
         except Exception:
             return False
 
+    def check_timestamp(self, submitted: Path) -> None:
+        """Say plainly that ``timestamp.txt`` cannot be read (nbgrader's own check fails)."""
+        try:
+            self.coursedir.get_existing_timestamp(str(submitted))
+        except Exception:  # nbgrader calls a method its CourseDirectory does not have
+            raise ValueError(_bad_timestamp(submitted)) from None
+
     def grade(self, learner: str) -> dict:
         """Grade one learner; return the fields of an ``Outcome``."""
         from .grade import inspect_submission
@@ -748,6 +752,7 @@ class FastGrader:
             return {"learner": learner, "status": "broken", "message": problem}
         self.limit_notes: list[str] = []
         try:
+            self.check_timestamp(submitted)
             submitted, dest, present = self.prepare(learner)
             files = self.data_files(dest)
             for name in present:
