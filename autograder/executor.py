@@ -39,19 +39,10 @@ from pathlib import Path
 
 import nbformat
 
-from .files import (
-    copy_regular_files,
-    ignored,
-    regular_files,
-    remove_regular_file,
-    safe_relative,
-    skipped_message,
-    write_regular_file,
-)
+from .files import copy_regular_files, regular_files, skipped_message
 from .frames import read_frame, write_frame
 from .judge import Judge, is_test_cell
 from .limits import limit_notes
-from .runner import MAX_WRITTEN_BYTES, MAX_WRITTEN_FILES
 from .sandbox import Limits, SandboxUnavailable, check_bwrap, find_bwrap, zygote_command
 
 #: Modules every zygote imports before its first notebook.
@@ -173,8 +164,7 @@ class Zygote:
             self.scratch = None
 
     def run(self, cells: list[str], files: dict[str, bytes], collect: dict[str, str] | None = None,
-            around: str | None = None, written: dict | None = None,
-            ) -> tuple[list[dict], str, dict | None]:
+            around: str | None = None) -> tuple[list[dict], str, dict | None]:
         """Run ``cells`` in a fresh process with ``files`` in its working folder.
 
         Returns one ``{"outputs": [...], "execution_count": n}`` per cell, a
@@ -182,10 +172,7 @@ class Zygote:
         notebook did not survive it; the cells it did not finish carry an
         error) and, when ``collect`` names the notebook's answers, those
         answers as plain data.  Then the notebook's process stays up for
-        ``call``s of its functions until ``end``.  With ``written`` (limits: at
-        most ``files`` files and ``bytes`` bytes) and no ``collect``, the third
-        value is what the notebook wrote in its folder instead (see
-        ``runner.written_files``).
+        ``call``s of its functions until ``end``.
         """
         if not self.alive():
             self.start()
@@ -197,8 +184,6 @@ class Zygote:
         if collect is not None:
             job["collect"] = collect
             job["around"] = around
-        elif written is not None:
-            job["written"] = written
         budget = min((self.limits.timeout + 5) * max(len(cells), 1), self.limits.notebook) + 30
         try:
             write_frame(self.process.stdin.fileno(), job)
@@ -212,8 +197,6 @@ class Zygote:
             self.stop()
             raise ZygoteError(answer.get("message", "the grading worker failed"))
         self.serving = collect is not None
-        if collect is None and written is not None:
-            return answer["results"], answer["status"], answer.get("written") or {}
         return answer["results"], answer["status"], answer.get("collected")
 
     @property
@@ -598,9 +581,8 @@ class FastGrader:
             if cell.cell_type == "code":
                 cell.outputs = []
                 cell.execution_count = None
-        limits = {"files": MAX_WRITTEN_FILES, "bytes": MAX_WRITTEN_BYTES}
-        results, status, written = self.zygote.run([cell.source for cell in code], files,
-                                                   written=limits if dest is not None else None)
+        # without answers to collect, the zygote hands back what the notebook wrote instead
+        results, status, written = self.zygote.run([cell.source for cell in code], files)
         if status == "died":  # nbgrader does not grade a notebook whose kernel died either
             raise NotebookDied(
                 f"the process running {name} died before "
@@ -619,6 +601,11 @@ class FastGrader:
         names are left out, and a file removed is removed only if the grader
         itself put it there.
         """
+        import base64
+
+        from .files import ignored, remove_regular_file, safe_relative, write_regular_file
+        from .runner import MAX_WRITTEN_BYTES, MAX_WRITTEN_FILES
+
         if not isinstance(written, dict):
             return
         notebooks = {f"{name}.ipynb" for name in self.settings.notebooks}
