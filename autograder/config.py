@@ -32,14 +32,15 @@ def configure(c: Config, course_dir: Path | str, db_url: str | None = None) -> C
     c.Execute.interrupt_on_timeout = True
     c.LimitOutput.max_lines = 200
     c.LimitOutput.max_traceback = 50
-    # A test cell a learner deleted is put back from the source version and graded.
+    # A test cell a learner deleted is put back from the source version and graded
+    # (RestoreMissingCells: nbgrader's OverwriteCells, also when the cells around it are gone).
     c.OverwriteCells.add_missing_cells = True
     c.Autograde.sanitize_preprocessors = [
         "nbgrader.preprocessors.ClearOutput",
         "nbgrader.preprocessors.DeduplicateIds",
         "autograder.repair.DropClearedGradeMetadata",
         "nbgrader.preprocessors.OverwriteKernelspec",
-        "nbgrader.preprocessors.OverwriteCells",
+        "autograder.repair.RestoreMissingCells",
         "nbgrader.preprocessors.CheckCellMetadata",
     ]
     c.OverwriteCells.missing_cell_notification = (

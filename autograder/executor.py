@@ -557,7 +557,9 @@ class FastGrader:
             _rmtree(dest)
         dest.mkdir(parents=True, exist_ok=True)
         self.skipped_links = copy_regular_files(submitted, dest, self._ignore())
-        copy_regular_files(source, dest, self._ignore())
+        # nbgrader's Autograde.exclude_overwriting: the learner's own version of these is kept
+        kept = self.autograde.exclude_overwriting.get(a, [])
+        copy_regular_files(source, dest, self._ignore(), exclude=kept)
         return submitted, dest, present
 
     def data_files(self, dest: Path) -> dict[str, bytes]:
@@ -571,16 +573,74 @@ class FastGrader:
             files[name] = handle.read()
         return files
 
-    def run_cells(self, nb, files: dict[str, bytes]) -> None:
-        """What nbgrader's ``Execute`` does to the notebook, with a zygote instead of a kernel."""
+    def run_cells(self, nb, files: dict[str, bytes], dest: Path | None = None,
+                  name: str = "the notebook") -> None:
+        """What nbgrader's ``Execute`` does to the notebook, with a zygote instead of a kernel.
+
+        As nbgrader's kernel runs in the autograded folder, the files the notebook
+        writes there are kept in ``dest`` (and in ``files``, for the next notebook).
+        """
         code = [cell for cell in nb.cells if cell.cell_type == "code" and cell.source.strip()]
         for cell in nb.cells:
             if cell.cell_type == "code":
                 cell.outputs = []
                 cell.execution_count = None
-        results, _, _ = self.zygote.run([cell.source for cell in code], files)
+        # without answers to collect, the zygote hands back what the notebook wrote instead
+        results, status, written = self.zygote.run([cell.source for cell in code], files)
+        if status == "died":  # nbgrader does not grade a notebook whose kernel died either
+            raise NotebookDied(
+                f"the process running {name} died before "
+                f"its last cell (os._exit(), a crash, or more than "
+                f"{self.settings.limits.memory >> 20} MiB of memory), as a kernel that dies")
         self._record(code, results)
         nb.metadata["language_info"] = copy.deepcopy(self.zygote.language_info)
+        if dest is not None:
+            self.keep_written(dest, written, files)
+
+    def keep_written(self, dest: Path, written, files: dict[str, bytes]) -> None:
+        """Put the files a notebook wrote into ``dest``: regular files, within limits, no links.
+
+        ``written`` comes from where learner code ran: every name is checked
+        (``safe_relative``), the assignment's notebooks and nbgrader's ignored
+        names are left out, and a file removed is removed only if the grader
+        itself put it there.
+        """
+        import base64
+
+        from .files import ignored, remove_regular_file, safe_relative, write_regular_file
+        from .runner import MAX_WRITTEN_BYTES, MAX_WRITTEN_FILES
+
+        if not isinstance(written, dict):
+            return
+        notebooks = {f"{name}.ipynb" for name in self.settings.notebooks}
+        new = written.get("files") if isinstance(written.get("files"), dict) else {}
+        count, total = 0, 0
+        skipped = written.get("skipped") if isinstance(written.get("skipped"), int) else 0
+        for name, encoded in new.items():
+            rel = safe_relative(name)
+            if (rel is None or rel in notebooks or not isinstance(encoded, str)
+                    or any(ignored(part, self.coursedir.ignore) for part in rel.split("/"))):
+                continue
+            try:
+                data = base64.b64decode(encoded, validate=True)
+            except ValueError:
+                continue
+            if count >= MAX_WRITTEN_FILES or total + len(data) > MAX_WRITTEN_BYTES:
+                skipped += 1
+                continue
+            if write_regular_file(dest, rel, data):
+                files[rel] = data
+                count, total = count + 1, total + len(data)
+        removed = written.get("removed") if isinstance(written.get("removed"), list) else []
+        for name in removed:
+            if isinstance(name, str) and name in files:
+                remove_regular_file(dest, name)
+                files.pop(name)
+        if skipped:
+            note = (f"{skipped} file(s) it wrote were not kept: more than {MAX_WRITTEN_FILES} "
+                    f"files or {MAX_WRITTEN_BYTES >> 20} MiB")
+            if note not in self.limit_notes:
+                self.limit_notes.append(note)
 
     @staticmethod
     def _record(cells, results) -> None:
@@ -637,7 +697,7 @@ class FastGrader:
         nb = nbformat.reads(output, as_version=4)
         judge = self.judge_of(name)
         if judge is None:
-            self.run_cells(nb, files)
+            self.run_cells(nb, files, dest, f"{name}.ipynb")
         else:
             self.run_judged(nb, files, judge)
         limits = self.settings.limits
@@ -665,6 +725,13 @@ class FastGrader:
         except Exception:
             return False
 
+    def check_timestamp(self, submitted: Path) -> None:
+        """Say plainly that ``timestamp.txt`` cannot be read (nbgrader's own check fails)."""
+        try:
+            self.coursedir.get_existing_timestamp(str(submitted))
+        except Exception:  # nbgrader calls a method its CourseDirectory does not have
+            raise ValueError(_bad_timestamp(submitted)) from None
+
     def grade(self, learner: str) -> dict:
         """Grade one learner; return the fields of an ``Outcome``."""
         from .grade import inspect_submission
@@ -676,6 +743,7 @@ class FastGrader:
             return {"learner": learner, "status": "broken", "message": problem}
         self.limit_notes: list[str] = []
         try:
+            self.check_timestamp(submitted)
             submitted, dest, present = self.prepare(learner)
             files = self.data_files(dest)
             for name in present:
@@ -686,7 +754,7 @@ class FastGrader:
             if out.exists():
                 _rmtree(out)
             return {"learner": learner, "status": "broken",
-                    "message": f"could not be graded: {_one_line(error)}",
+                    "message": f"could not be graded: {_explained(error)}",
                     "detail": traceback.format_exc()}  # fmt: skip
         feedback = self.write_feedback(learner, dest, present)
         with self.gradebook() as gb:
@@ -697,6 +765,30 @@ class FastGrader:
                                           skipped_message(self.skipped_links)]))
         return {"learner": learner, "status": "graded", "score": score,
                 "max_score": max_score, "message": message}  # fmt: skip
+
+
+def _bad_timestamp(submitted: Path) -> str:
+    try:  # never through a link: only the learner's own file is quoted
+        fd = os.open(submitted / "timestamp.txt", os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+        with os.fdopen(fd, "rb") as handle:
+            text = handle.read(200).decode("utf-8", errors="replace")
+    except OSError:
+        text = ""
+    return (f"its timestamp.txt ({text.strip()[:60]!r}) is not a date and time nbgrader can read; "
+            "correct or remove it")
+
+
+class NotebookDied(RuntimeError):
+    """A classic notebook's process died while it ran: the submission is not graded."""
+
+
+def _explained(error: BaseException) -> str:
+    """The first line of ``error``, with what to do about it when that is known."""
+    text = _one_line(error)
+    if "schema version" in text.lower():
+        return (f"{text}: its nbgrader metadata is from another version of nbgrader "
+                "(`nbgrader update` upgrades older metadata)")
+    return text
 
 
 def _one_line(error: BaseException) -> str:

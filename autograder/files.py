@@ -105,6 +105,7 @@ def copy_regular_files(
     *,
     include: Iterable[str] | None = None,
     max_size: int | None = None,
+    exclude: Iterable[str] | None = None,
 ) -> list[str]:
     """Copy the regular files below ``src`` to the same places below ``dest``; return the links.
 
@@ -112,14 +113,19 @@ def copy_regular_files(
     replaced; permission bits are copied (as ``shutil.copy`` does).  ``ignore``
     leaves names out as nbgrader's ``CourseDirectory.ignore`` does; ``include``
     (globs) and ``max_size`` (bytes) keep only the files that match one and are
-    no larger, as nbgrader's exchange does.  Symbolic links are not followed:
+    no larger, as nbgrader's exchange does; ``exclude`` names paths relative to
+    ``src`` that are not copied (nbgrader's ``Autograde.exclude_overwriting``).
+    Symbolic links are not followed:
     their paths relative to ``src`` are returned, in order.
     """
     dest = Path(dest)
     dest.mkdir(parents=True, exist_ok=True)
     include = list(include) if include is not None else None
+    excluded = {os.path.normpath(path).replace(os.sep, "/") for path in exclude or ()}
     links: list[str] = []
     for rel, handle in regular_files(src, ignore, links):
+        if rel in excluded:
+            continue
         info = os.fstat(handle.fileno())
         name = rel.rsplit("/", 1)[-1]
         if include is not None and not any(fnmatch.fnmatch(name, glob) for glob in include):
@@ -135,6 +141,85 @@ def copy_regular_files(
                 out.write(chunk)
         os.chmod(target, stat.S_IMODE(info.st_mode) & 0o777)
     return links
+
+
+def safe_relative(name: object) -> str | None:
+    """``name`` as a plain relative path (``a/b.txt``), or ``None`` if it is anything else.
+
+    Anything that could climb out of a folder or name something odd is refused:
+    an absolute path, ``..`` or ``.`` components, empty components, NUL bytes,
+    backslashes, over-long names.
+    """
+    if not isinstance(name, str) or not name or len(name) > 1024 or "\0" in name:
+        return None
+    if name.startswith("/") or "\\" in name:
+        return None
+    parts = name.split("/")
+    if any(part in ("", ".", "..") or len(part.encode(errors="replace")) > 255 for part in parts):
+        return None
+    return name
+
+
+def write_regular_file(root: Path | str, rel: str, data: bytes) -> bool:
+    """Write ``data`` to ``root/rel`` without ever following a link; return whether it was.
+
+    ``rel`` must pass ``safe_relative``.  Each folder on the way is opened (or
+    made) relative to its parent with ``O_NOFOLLOW``; the file replaces a
+    regular file of that name, never a link, a folder or anything else.
+    """
+    rel = safe_relative(rel)
+    if rel is None:
+        return False
+    *folders, name = rel.split("/")
+    fd = os.open(root, _FOLDER & ~os.O_NOFOLLOW)
+    try:
+        for part in folders:
+            try:
+                child = os.open(part, _FOLDER, dir_fd=fd)
+            except FileNotFoundError:
+                os.mkdir(part, 0o755, dir_fd=fd)
+                child = os.open(part, _FOLDER, dir_fd=fd)
+            except OSError:
+                return False  # a link or a file stands there
+            os.close(fd)
+            fd = child
+        try:
+            info = os.stat(name, dir_fd=fd, follow_symlinks=False)
+        except FileNotFoundError:
+            info = None
+        if info is not None:
+            if not stat.S_ISREG(info.st_mode):
+                return False
+            os.unlink(name, dir_fd=fd)
+        out = os.open(name, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC,
+                      0o644, dir_fd=fd)
+        with os.fdopen(out, "wb") as handle:
+            handle.write(data)
+        return True
+    except OSError:
+        return False
+    finally:
+        os.close(fd)
+
+
+def remove_regular_file(root: Path | str, rel: str) -> None:
+    """Remove the regular file ``root/rel`` if it is one, never following a link."""
+    rel = safe_relative(rel)
+    if rel is None:
+        return
+    *folders, name = rel.split("/")
+    fd = os.open(root, _FOLDER & ~os.O_NOFOLLOW)
+    try:
+        for part in folders:
+            child = os.open(part, _FOLDER, dir_fd=fd)
+            os.close(fd)
+            fd = child
+        if stat.S_ISREG(os.stat(name, dir_fd=fd, follow_symlinks=False).st_mode):
+            os.unlink(name, dir_fd=fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
 
 
 def skipped_message(links: list[str], shown: int = 10) -> str:

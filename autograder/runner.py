@@ -25,6 +25,7 @@ import os
 import resource
 import signal
 import socket
+import stat
 import sys
 
 from autograder.frames import error_output, read_frame, write_frame
@@ -450,6 +451,7 @@ def run_child(shell, sock: socket.socket, job: dict, limits: dict, isolated: boo
             folder = seal(int(limits.get("scratch", 512 << 20)))
         write_files(folder, job.get("files", {}))
         os.chdir(folder)
+        sys.path.insert(0, folder)  # as in a kernel started there: its own modules import
     except OSError as error:
         write_frame(fd, {"sealed": False, "message": str(error)})
         os._exit(1)
@@ -487,6 +489,8 @@ def run_child(shell, sock: socket.socket, job: dict, limits: dict, isolated: boo
             write_frame(fd, {"outputs": cell_outputs(limits), "execution_count": count})
         elif "collect" in message:
             write_frame(fd, {"collected": collect_values(shell, message["collect"])})
+        elif "written" in message:
+            write_frame(fd, written_files(folder, job.get("files", {}), message["written"]))
         elif "call" in message:
             pid = os.fork()
             if pid == 0:
@@ -599,6 +603,55 @@ def warm_up(shell):
         except Exception:
             pass
         yield
+
+
+#: At most this many files written (or changed) by a notebook are handed back to the grader.
+MAX_WRITTEN_FILES = 500
+#: ... and at most this many bytes of them, all together.
+MAX_WRITTEN_BYTES = 16 << 20
+
+
+def written_files(folder: str, given: dict[str, str], limits: dict) -> dict:
+    """The files the notebook wrote or changed in ``folder``, and those it removed.
+
+    Only regular files count (links, FIFOs and the like are passed over, and no
+    link to a folder is followed), up to ``limits`` (``files``, ``bytes``);
+    ``{"files": {path: base64}, "removed": [path], "skipped": n}``.  The grader
+    checks all of it again: this runs where learner code ran.
+    """
+    max_files = int(limits.get("files", MAX_WRITTEN_FILES))
+    budget = int(limits.get("bytes", MAX_WRITTEN_BYTES))
+    found: dict[str, str] = {}
+    seen: set[str] = set()
+    skipped = 0
+    for parent, dirs, names in os.walk(folder, followlinks=False):
+        dirs.sort()
+        for name in sorted(names):
+            path = os.path.join(parent, name)
+            rel = os.path.relpath(path, folder).replace(os.sep, "/")
+            try:
+                info = os.lstat(path)
+                if not stat.S_ISREG(info.st_mode):
+                    continue
+                seen.add(rel)
+                if info.st_size > budget or len(found) >= max_files:
+                    skipped += 1
+                    continue
+                fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+                with os.fdopen(fd, "rb") as handle:
+                    data = handle.read(budget + 1)
+            except OSError:
+                continue
+            if len(data) > budget:
+                skipped += 1
+                continue
+            encoded = base64.b64encode(data).decode()
+            if given.get(rel) == encoded:
+                continue
+            budget -= len(data)
+            found[rel] = encoded
+    removed = sorted(rel for rel in given if rel not in seen)
+    return {"files": found, "removed": removed, "skipped": skipped}
 
 
 def write_files(folder: str, files: dict[str, str]) -> None:

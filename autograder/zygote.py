@@ -33,6 +33,8 @@ from autograder.runner import (
     _PR_SET_CHILD_SUBREAPER,
     _PR_SET_DUMPABLE,
     DEFAULT_LIMITS,
+    MAX_WRITTEN_BYTES,
+    MAX_WRITTEN_FILES,
     IsolationError,
     _libc,
     make_shell,
@@ -240,7 +242,20 @@ class Session:
         answer = {"results": self.run_cells(), "status": self.status}
         if "collect" in self.job:
             answer["collected"] = self.collect() if self.status == "ok" else {}
+        else:  # a notebook without declared answers: what it wrote, for its autograded folder
+            answer["collected"] = self.written() if self.status == "ok" else {}
         return answer
+
+    def written(self) -> dict:
+        """What the notebook wrote in its folder (see ``runner.written_files``), within limits."""
+        limits = {"files": MAX_WRITTEN_FILES, "bytes": MAX_WRITTEN_BYTES}
+        most = MAX_WRITTEN_BYTES * 4 // 3 + (1 << 20)  # base64, and the names
+        try:
+            write_frame(self.sock.fileno(), {"written": limits})
+            reply = read_frame(self.sock.fileno(), time.monotonic() + 10, most)
+        except (Timeout, EOFError, OSError, ValueError):
+            return {}  # the files are not kept; the grades are
+        return reply if isinstance(reply, dict) else {}
 
     def collect(self) -> dict:
         try:

@@ -11,6 +11,7 @@ import sqlite3
 
 import nbformat
 import pytest
+from foreign import Root, nbgrader_api
 from nbformat.v4 import new_markdown_cell, new_notebook
 from submissions import submit
 from sysdeps import require
@@ -34,16 +35,7 @@ def course(tmp_path_factory):
     header = new_notebook(cells=[new_markdown_cell("STATS 101, problem set")])
     nbformat.write(header, root / "source" / "header.ipynb")
     nbformat.write(source(), root / "source" / "ps1" / "p1.ipynb")
-    from nbgrader.apps import NbGraderAPI
-    from nbgrader.coursedir import CourseDirectory
-    from traitlets.config.loader import PyFileConfigLoader
-
-    from autograder.paths import put_interpreter_on_path
-
-    put_interpreter_on_path()  # nbgrader runs alembic as a command
-    config = PyFileConfigLoader("nbgrader_config.py", path=str(root)).load_config()
-    config.CourseDirectory.root = str(root)
-    api = NbGraderAPI(coursedir=CourseDirectory(config=config), config=config)
+    api = nbgrader_api(root)
     assert api.generate_assignment("ps1", force=True, create=True)["success"]
     released = nbformat.read(root / "release" / "ps1" / "p1.ipynb", 4)
     assert released.cells[0].source == "STATS 101, problem set", "the course's header is used"
@@ -52,14 +44,10 @@ def course(tmp_path_factory):
     wrong = nbformat.from_dict(solved)
     wrong.cells[1].source = "a = 2"
 
-    class Root:  # what submit() needs of a classroom
-        def folder(self, step, assignment, learner=None):
-            return root / step / learner / assignment
-
     with sqlite3.connect(root / "gradebook.db") as db:
         before = {row[0] for row in db.execute("select id from course")}
-    submit(Root(), "ps1", "ada", {"p1": solved})
-    submit(Root(), "ps1", "bo", {"p1": wrong})
+    submit(Root(root), "ps1", "ada", {"p1": solved})
+    submit(Root(root), "ps1", "bo", {"p1": wrong})
     status = main(["grade", "ps1", "--course-dir", str(root), "--quiet"])
     return root, status, before
 
