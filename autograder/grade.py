@@ -335,7 +335,12 @@ def _mark_broken(classroom: Classroom, assignment: str, outcomes: list[Outcome],
               and before.get(o.learner, {}).get("status") == "broken"]
     if not broken and not mended:
         return
-    timestamps = classroom.api.coursedir.get_existing_timestamp
+    def timestamp(folder: Path):
+        try:
+            return classroom.api.coursedir.get_existing_timestamp(str(folder))
+        except Exception:  # a timestamp.txt that is not a date: the row gets none
+            return None
+
     with classroom.gradebook() as gb:
         for learner in broken + mended:
             gb.update_or_create_student(learner)
@@ -343,8 +348,7 @@ def _mark_broken(classroom: Classroom, assignment: str, outcomes: list[Outcome],
                 submission = gb.find_submission(assignment, learner)
             except MissingEntry:
                 folder = classroom.folder("submitted", assignment, learner)
-                submission = gb.add_submission(assignment, learner,
-                                               timestamp=timestamps(str(folder)))
+                submission = gb.add_submission(assignment, learner, timestamp=timestamp(folder))
             for notebook in submission.notebooks:
                 notebook.flagged = learner in broken
         gb.db.commit()

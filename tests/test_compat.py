@@ -106,10 +106,13 @@ with open("data.txt", "w") as fh:
     fh.write("rewritten by the learner")
 answer = 42"""
 
+#: A file of the instructor's that the links a learner's code makes point at.
+BAIT = "instructors-file.txt"
+
 #: What a learner's code may try to have the grader write for it (never followed or kept).
 HOSTILE_EFFECTS = """\
 import os
-os.symlink("/etc/passwd", "passwd-link")
+os.symlink("BAIT", "bait-link")  # a file of the instructor's, outside the course root
 os.symlink("/", "root-link")
 os.mkfifo("a-fifo")
 with open("kept.txt", "w") as fh:
@@ -222,7 +225,10 @@ def build(root: Path) -> None:
         "mine.txt": "the learner's own file\n", "cache.pyc": "ignored",
     })  # fmt: skip
     hand_in("files", "side-effects", p2_with(SIDE_EFFECTS))
-    hand_in("files", "hostile-effects", p2_with(HOSTILE_EFFECTS))
+    bait = root.parent / BAIT
+    bait.write_text("the instructor's own file\n")
+    bait.chmod(0o604)
+    hand_in("files", "hostile-effects", p2_with(HOSTILE_EFFECTS.replace("BAIT", str(bait))))
     hand_in("files", "floods", p2_with(FLOODS))
 
     # a cell that runs past the time limit, a loop that never ends
@@ -376,6 +382,7 @@ def graded(tmp_path_factory):
             "stock": stock_snapshot,
             "pure": {"success": pure_success, **snapshot(base / "pure", PURE)},
             "roots": {"fast": base / "fast"},
+            "bait": base / BAIT,
         }
     finally:
         sys.path.remove(str(plugins))
@@ -459,14 +466,17 @@ def test_files_beside_the_notebooks(graded, learner):
 
 def test_only_regular_files_written_while_grading_are_kept(graded):
     """Documented difference: nbgrader's kernel leaves whatever the learner's code made in
-    autograded/ (links to /etc/passwd or to /, FIFOs); Triad keeps regular files only, so
-    that nothing the instructor later reads there leads outside it."""
+    autograded/ (links to any file of the instructor's or to /, FIFOs), and its
+    ``Autograde.permissions`` then reach through such a link to the file itself; Triad
+    keeps regular files only, so that nothing the instructor later reads or changes
+    there leads outside it."""
     same(graded, "files", "hostile-effects", regular=True)
     stock = files_of(graded, "stock", "files", "hostile-effects")
-    assert stock["passwd-link"] == stock["root-link"] == "link" and stock["a-fifo"] == "special"
+    assert stock["bait-link"] == stock["root-link"] == "link" and stock["a-fifo"] == "special"
+    assert oct(stat.S_IMODE(graded["bait"].stat().st_mode)) == "0o640"  # nbgrader's chmod
     fast = files_of(graded, "fast", "files", "hostile-effects")
     assert fast["kept.txt"] == "0o640"  # the course's Autograde.permissions
-    assert not {"passwd-link", "root-link", "a-fifo"} & set(fast)
+    assert not {"bait-link", "root-link", "a-fifo"} & set(fast)
 
 
 def test_exclude_overwriting_keeps_the_learners_file(graded):
