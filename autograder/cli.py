@@ -60,11 +60,19 @@ def cmd_release(args) -> int:
 
 
 def cmd_grade(args) -> int:
-    from .grade import grade_assignment
     from .sandbox import Limits, SandboxUnavailable
 
-    classroom = _classroom(args)
     limits = Limits(timeout=args.timeout, cpu=max(1, round(args.timeout)), memory=args.memory << 20)
+    if args.executor == "fast":
+        from .zygotes import launch_early
+
+        # first of all: the zygotes import what the notebooks need while this process imports
+        # nbgrader and checks the course root (they see neither, and run nothing until graded)
+        launch_early(args.course_dir, args.assignment, jobs=args.jobs,
+                     sandboxed=not args.no_sandbox, limits=limits)
+    from .grade import grade_assignment
+
+    classroom = _classroom(args)
     try:
         outcomes = grade_assignment(
             classroom,
@@ -198,6 +206,13 @@ def cmd_report(args) -> int:
 
 
 def cmd_check(args) -> int:
+    from .paths import check_course_dir
+    from .sandbox import find_bwrap
+    from .zygotes import launch_early
+
+    # the zygote imports what the notebook needs while this process imports the grader
+    launch_early(check_course_dir(args.workspace), args.assignment, learners=1,
+                 sandboxed=find_bwrap() is not None)
     from .workspace import self_check
 
     result = self_check(args.workspace, args.assignment, answers=args.answers)

@@ -19,6 +19,7 @@ from .classroom import Classroom
 from .executor import Settings, grade_many, notebook_imports
 from .roster import split_submitters
 from .sandbox import INSTALL_HINT, Limits, SandboxUnavailable, find_bwrap
+from .zygotes import default_jobs, stop_early
 
 # nbgrader's gradebook triggers harmless SQLAlchemy autoflush warnings on every submission.
 warnings.filterwarnings("ignore", category=SAWarning)
@@ -111,14 +112,6 @@ EXECUTORS = ("fast", "stock")
 NOT_ON_ROSTER = "not on the roster: not graded (triad roster import, or grade with --allow-new)"
 
 
-def default_jobs() -> int:
-    """The number of grading processes by default: the machine's cores."""
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except AttributeError:  # not Linux
-        return max(1, os.cpu_count() or 1)
-
-
 def _write_record(classroom: Classroom, assignment: str, outcomes: list[Outcome]) -> None:
     record = classroom.root / "autograded" / f"{assignment}-outcomes.json"
     record.parent.mkdir(parents=True, exist_ok=True)
@@ -172,6 +165,8 @@ def grade_assignment(
         notebooks = notebook_names(classroom, assignment)
         if executor == "fast" and not python_only(classroom, assignment):
             executor = "stock"  # the fast executor runs Python; nbgrader's runs any kernel
+        if executor == "stock":
+            stop_early()  # zygotes started for a fast run that will not be one
         learners = learners if learners is not None else classroom.submitters(assignment)
         learners, unlisted = split_submitters(classroom, learners, allow_new)
         outcomes: list[Outcome] = []
@@ -245,9 +240,12 @@ def feedback_problem(classroom: Classroom, assignment: str, outcomes: list[Outco
 def python_only(classroom: Classroom, assignment: str) -> bool:
     """Whether every source notebook of ``assignment`` is for a Python kernel."""
     for path in classroom.folder("source", assignment).glob("*.ipynb"):
-        try:
-            spec = nbformat.read(path, as_version=4).metadata.get("kernelspec") or {}
+        try:  # only its metadata is read: nbformat's validation is not needed for that
+            with path.open(encoding="utf-8") as handle:
+                spec = json.load(handle).get("metadata", {}).get("kernelspec") or {}
         except Exception:  # an unreadable source is nbgrader's to report
+            continue
+        if not isinstance(spec, dict):
             continue
         language = spec.get("language") or ("python" if "python" in spec.get("name", "") else "")
         if language.lower() != "python":
