@@ -371,13 +371,31 @@ class FastGrader:
 
     @contextlib.contextmanager
     def gradebook(self):
-        """The shared gradebook, used by one grading process at a time; commits at the end."""
+        """The shared gradebook, used by one grading process at a time; commits at the end.
+
+        nbgrader's gradebook commits after every change it makes, a dozen times
+        per submission, and each commit waits for the disk (SQLite syncs it)
+        while the other grading processes wait for the lock.  Within one use
+        here its commits are flushes followed by expiring every loaded object,
+        which is what a commit does but the sync: the same SQL in the same
+        order, the same errors and rollbacks.  The use ends with one real
+        commit, or a rollback of all of it.
+        """
+        db = self.gb.db
+
+        def commit_later() -> None:
+            db.flush()
+            db.expire_all()
+
         with self.lock:
+            db.commit = commit_later  # shadows the session's own ``commit`` for this use
             try:
                 yield self.gb
-                self.gb.db.commit()
+                del db.commit
+                db.commit()
             except BaseException:
-                self.gb.db.rollback()
+                db.__dict__.pop("commit", None)
+                db.rollback()
                 raise
 
     def resources(self, learner: str, notebook: str) -> dict:
