@@ -131,19 +131,21 @@ class Zygote:
         of the pipes (so the zygote sees its grading process go), and keeps the
         ``Popen`` only to reap it (see ``reap``).
         """
-        for stream in (self.process.stdin, self.process.stdout):
-            with contextlib.suppress(OSError):
-                stream.close()
+        self._close_handles()
 
     def forget(self) -> None:
         """Called in a grading process for another one's zygote: close the pipes it inherited."""
+        self._close_handles()
+        self.process = None
+
+    def _close_handles(self) -> None:
         for stream in (self.process.stdin, self.process.stdout):
             with contextlib.suppress(OSError):
                 stream.close()
         if self.pidfd is not None:
             with contextlib.suppress(OSError):
                 os.close(self.pidfd)
-        self.process = None
+            self.pidfd = None
 
     def reap(self) -> None:
         """In the launching process, after ``hand_over``: end it if still up, and wait for it."""

@@ -10,12 +10,13 @@ wrong and broken work, as in ``grade_cohort.py``) is graded from the command
 line, as an instructor would run it, in copies of one course root: ``triad
 grade --executor stock`` (nbgrader's autograde and feedback, one kernel per
 notebook) and ``triad grade`` (the sandboxed fast executor and its judge).  The
-scores must agree learner by learner.  The script prints the times, their
-ratio, and the fixed and per-notebook cost of each path (a straight line
-through the two sizes).  Then the cross-assignment cohort of
-``grade_cohort.py`` (every assignment, stock against fast, scores compared
-submission by submission), and a learner's ``triad check`` against ``nbgrader
-validate`` on the same notebook (the median of three runs each).
+scores must agree learner by learner.  The script prints the times (for Triad,
+the median of ``--repeat`` runs), their ratio, and the fixed and per-notebook
+cost of each path (a straight line through the two sizes).  Then the
+cross-assignment cohort of ``grade_cohort.py`` (every assignment, stock against
+fast, scores compared submission by submission), and a learner's ``triad
+check`` against ``nbgrader validate`` on the same notebook (the median of three
+runs each).
 
 ``--baseline BIN`` also times the ``triad`` of another installation (the
 ``bin`` folder of its virtual environment, e.g. one made from an earlier
@@ -87,16 +88,28 @@ def scores(root: Path) -> dict[str, str]:
     return {row["learner"]: row["score"] for row in rows if row["assignment"] == A}
 
 
-def grade_all(base: Path, size: int, paths: dict[str, list[str]]) -> tuple[dict[str, float], bool]:
-    """Grade one cohort of ``size`` with each of ``paths`` (name: command); times, same scores."""
+def grade_all(base: Path, size: int, paths: dict[str, list[str]],
+              repeat: int = 1) -> tuple[dict[str, float], bool]:
+    """Grade one cohort of ``size`` with each of ``paths`` (name: command); times, same scores.
+
+    Each path but stock grades ``repeat`` fresh copies, taking turns, and its
+    time is the median (stock takes minutes, the others seconds, so a moment of
+    load elsewhere on the machine weighs on them most).
+    """
     pristine = base / f"cohort-{size}"
     build(pristine, size)
-    times, results = {}, []
-    for name, command in paths.items():
-        root = base / f"{name}-{size}"
-        shutil.copytree(pristine, root)
-        times[name] = timed([*command, A, "--quiet", "--course-dir", str(root)])
-        results.append(scores(root))
+    runs: dict[str, list[float]] = {name: [] for name in paths}
+    results = []
+    for turn in range(repeat):
+        for name, command in paths.items():
+            if name == "stock" and turn:
+                continue
+            root = base / f"{name}-{size}-{turn}"
+            shutil.copytree(pristine, root)
+            runs[name].append(timed([*command, A, "--quiet", "--course-dir", str(root)]))
+            results.append(scores(root))
+            shutil.rmtree(root, ignore_errors=True)
+    times = {name: median(values) for name, values in runs.items()}
     return times, results[0] != {} and all(result == results[0] for result in results)
 
 
@@ -132,6 +145,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="submissions of the cross-assignment cohort of grade_cohort.py "
                         "(default: 200, or 24 with --quick or --sizes; 0: none)")
     parser.add_argument("--quick", action="store_true", help="sizes 10 40 and a cohort of 24")
+    parser.add_argument("--repeat", type=int, default=3, metavar="N",
+                        help="runs of each Triad path per cohort, the median is kept (default: 3)")
     parser.add_argument("--baseline", type=Path, metavar="BIN",
                         help="also time the triad in this bin folder (another installation)")
     args = parser.parse_args(argv)
@@ -149,7 +164,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         times = {}
         for size in (small, large):
-            times[size], same = grade_all(base, size, paths)
+            times[size], same = grade_all(base, size, paths, max(1, args.repeat))
             ok &= same
             line = "   ".join(f"{name} {seconds:6.1f} s" for name, seconds in times[size].items())
             ratios = "   ".join(f"{name} {times[size]['stock'] / seconds:5.1f}x"
