@@ -15,7 +15,6 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-import jupytext
 import nbformat
 from nbformat import NotebookNode
 
@@ -34,6 +33,8 @@ TEXT_SUFFIXES = {".md", ".py"}
 
 def read_text_notebook(path: Path | str) -> NotebookNode:
     """Read a lesson (``.md``) or exercise (``.py``) source as an nbformat 4 notebook."""
+    import jupytext  # here: a third of a second, and `triad check` rarely builds anything
+
     path = Path(path)
     fmt = "md:myst" if path.suffix == ".md" else "py:percent"
     nb = jupytext.read(path, fmt=fmt)

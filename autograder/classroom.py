@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 from nbgrader.api import Gradebook
@@ -35,7 +36,6 @@ class Classroom:
     wait: bool = False
     say: Callable[[str], None] | None = field(default=None, repr=False)
     create: bool = True
-    api: NbGraderAPI = field(init=False, repr=False)
     course_id: str = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -46,9 +46,18 @@ class Classroom:
         self.root.mkdir(parents=True, exist_ok=True)
         self.db_url = database_url(self.db_url) if self.db_url else sqlite_url(self.root)
         write_config_file(self.root, None if self.db_url == sqlite_url(self.root) else self.db_url)
-        config = nbgrader_config(self.root, self.db_url)
-        self.course_id = course_id(config)
-        self.api = NbGraderAPI(coursedir=CourseDirectory(config=config), config=config)
+        self.config = nbgrader_config(self.root, self.db_url)
+        self.course_id = course_id(self.config)
+
+    @cached_property
+    def coursedir(self) -> CourseDirectory:
+        """nbgrader's view of this course root's folders (``ignore``, ``student_id_exclude``...)."""
+        return CourseDirectory(config=self.config)
+
+    @cached_property
+    def api(self) -> NbGraderAPI:
+        """nbgrader's API on this course root, made when first used (the fast grader needs none)."""
+        return NbGraderAPI(coursedir=self.coursedir, config=self.config)
 
     def folder(self, step: str, assignment: str, learner: str | None = None) -> Path:
         """``root/step[/learner]/assignment``, e.g. ``folder("submitted", "a1", "ada")``."""

@@ -60,11 +60,26 @@ def cmd_release(args) -> int:
 
 
 def cmd_grade(args) -> int:
+    from .sandbox import Limits
+    from .zygotes import launch_early, stop_early
+
+    limits = Limits(timeout=args.timeout, cpu=max(1, round(args.timeout)), memory=args.memory << 20)
+    if args.executor == "fast":
+        # first of all: the zygotes import what the notebooks need while this process imports
+        # nbgrader and checks the course root (they see neither, and run nothing until graded)
+        launch_early(args.course_dir, args.assignment, jobs=args.jobs,
+                     sandboxed=not args.no_sandbox, limits=limits)
+    try:
+        return _grade(args, limits)
+    finally:
+        stop_early()  # those no grading process took (the run stopped before it graded)
+
+
+def _grade(args, limits) -> int:
     from .grade import grade_assignment, select_learners
-    from .sandbox import Limits, SandboxUnavailable
+    from .sandbox import SandboxUnavailable
 
     classroom = _classroom(args)
-    limits = Limits(timeout=args.timeout, cpu=max(1, round(args.timeout)), memory=args.memory << 20)
     try:
         learners = (select_learners(classroom, args.assignment, args.student)
                     if args.student else None)  # fmt: skip
@@ -217,9 +232,19 @@ def cmd_report(args) -> int:
 
 
 def cmd_check(args) -> int:
-    from .workspace import self_check
+    from .paths import check_course_dir
+    from .sandbox import find_bwrap
+    from .zygotes import launch_early, stop_early
 
-    result = self_check(args.workspace, args.assignment, answers=args.answers)
+    # the zygote imports what the notebook needs while this process imports the grader
+    launch_early(check_course_dir(args.workspace), args.assignment, learners=1,
+                 sandboxed=find_bwrap() is not None)
+    try:
+        from .workspace import self_check
+
+        result = self_check(args.workspace, args.assignment, answers=args.answers)
+    finally:
+        stop_early()
     print(result.summary())
     return 0 if result.outcome.status == "graded" else 1
 

@@ -18,9 +18,7 @@ submission's grades are written as soon as it is graded.
 
 from __future__ import annotations
 
-import ast
 import atexit
-import base64
 import contextlib
 import copy
 import multiprocessing
@@ -28,9 +26,7 @@ import os
 import re
 import shutil
 import signal
-import subprocess
 import sys
-import tempfile
 import time
 import traceback
 from dataclasses import dataclass, field
@@ -40,206 +36,13 @@ from pathlib import Path
 import nbformat
 
 from .files import copy_regular_files, regular_files, skipped_message
-from .frames import read_frame, write_frame
 from .judge import Judge, is_test_cell
 from .limits import limit_notes
-from .sandbox import Limits, SandboxUnavailable, check_bwrap, find_bwrap, zygote_command
+from .sandbox import Limits, SandboxUnavailable, check_bwrap, find_bwrap
+from .zygotes import BASE_PRELOAD, Zygote, ZygoteError, dead_cell, notebook_imports, take_early
 
-#: Modules every zygote imports before its first notebook.
-BASE_PRELOAD = [
-    "IPython",
-    "matplotlib_inline.backend_inline",
-    "numpy",
-    "pandas",
-    "matplotlib",
-    "matplotlib.pyplot",
-]
-
-
-def notebook_imports(paths) -> list[str]:
-    """The modules the notebooks at ``paths`` import (from their source code, never run)."""
-    found: list[str] = []
-    for path in paths:
-        try:
-            nb = nbformat.read(path, as_version=4)
-        except Exception:
-            continue
-        for cell in nb.cells:
-            if cell.cell_type != "code":
-                continue
-            try:
-                tree = ast.parse(cell.source)
-            except SyntaxError:
-                continue
-            for node in ast.walk(tree):
-                if isinstance(node, ast.Import):
-                    found += [alias.name for alias in node.names]
-                elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
-                    found.append(node.module)
-    return list(dict.fromkeys(found))
-
-
-class ZygoteError(RuntimeError):
-    pass
-
-
-class Zygote:
-    """A warm process (sandboxed or not) that runs notebooks' code cells on request."""
-
-    def __init__(self, preload: list[str], limits: Limits, sandboxed: bool = True):
-        self.preload = list(dict.fromkeys(BASE_PRELOAD + list(preload)))
-        self.limits = limits
-        self.sandboxed = sandboxed
-        self.process: subprocess.Popen | None = None
-        self.scratch: str | None = None  # the unsandboxed zygote's working folders, removed by stop
-        self.language_info: dict = {}
-        self.serving = False  # a judged notebook's process is up, for calls of its functions
-        self.log = tempfile.TemporaryFile()
-
-    def start(self) -> None:
-        self.launch()
-        self.wait_ready()
-
-    def launch(self) -> None:
-        """Start the process; it imports and warms up while the caller does other work."""
-        top_level = {name.split(".")[0] for name in self.preload}
-        cmd, env = zygote_command(self.sandboxed, top_level, self.limits)
-        self.process = subprocess.Popen(
-            cmd,
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=self.log,
-            env=env,
-            start_new_session=True,
-            bufsize=0,
-        )
-        self.scratch = None if self.sandboxed else tempfile.mkdtemp(prefix="triad-scratch-")
-        scratch = "/tmp/work" if self.sandboxed else self.scratch
-        write_frame(self.process.stdin.fileno(), {"preload": self.preload, "scratch": scratch})
-
-    def wait_ready(self) -> None:
-        try:
-            hello = read_frame(self.process.stdout.fileno(), time.monotonic() + 120)
-        except Exception as error:
-            self.stop()
-            why = self.stderr() or error
-            raise ZygoteError(f"the grading worker did not start: {why}") from None
-        self.language_info = hello["language_info"]
-
-    def require(self, modules: list[str]) -> None:
-        """Have the (running) zygote import ``modules`` too, for the notebooks to come."""
-        missing = [name for name in modules if name not in self.preload]
-        if not missing or not self.alive():
-            self.preload += missing
-            return
-        self.preload += missing
-        try:
-            write_frame(self.process.stdin.fileno(), {"op": "preload", "modules": missing})
-            read_frame(self.process.stdout.fileno(), time.monotonic() + 120)
-        except Exception:
-            self.stop()  # started again, with everything, for the next notebook
-
-    def stderr(self) -> str:
-        self.log.seek(0)
-        return self.log.read()[-2000:].decode(errors="replace").strip()
-
-    def alive(self) -> bool:
-        return self.process is not None and self.process.poll() is None
-
-    def stop(self) -> None:
-        if self.process is None:
-            return
-        with contextlib.suppress(OSError):
-            os.killpg(self.process.pid, signal.SIGKILL)
-        self.serving = False
-        with contextlib.suppress(OSError):
-            self.process.kill()
-        self.process.wait()
-        for stream in (self.process.stdin, self.process.stdout):
-            with contextlib.suppress(OSError):
-                stream.close()
-        self.process = None
-        if self.scratch:
-            shutil.rmtree(self.scratch, ignore_errors=True)
-            self.scratch = None
-
-    def run(self, cells: list[str], files: dict[str, bytes], collect: dict[str, str] | None = None,
-            around: str | None = None) -> tuple[list[dict], str, dict | None]:
-        """Run ``cells`` in a fresh process with ``files`` in its working folder.
-
-        Returns one ``{"outputs": [...], "execution_count": n}`` per cell, a
-        status (``ok``, or ``died``/``killed`` when the process running the
-        notebook did not survive it; the cells it did not finish carry an
-        error) and, when ``collect`` names the notebook's answers, those
-        answers as plain data.  Then the notebook's process stays up for
-        ``call``s of its functions until ``end``.
-        """
-        if not self.alive():
-            self.start()
-        job = {
-            "cells": cells,
-            "files": {name: base64.b64encode(data).decode() for name, data in files.items()},
-            "limits": self.limits.for_child(),
-        }
-        if collect is not None:
-            job["collect"] = collect
-            job["around"] = around
-        budget = min((self.limits.timeout + 5) * max(len(cells), 1), self.limits.notebook) + 30
-        try:
-            write_frame(self.process.stdin.fileno(), job)
-            answer = read_frame(self.process.stdout.fileno(), time.monotonic() + budget,
-                                self.frame_limit)
-        except Exception:
-            # the zygote itself was killed (by learner code or the deadline): start a new one
-            self.stop()
-            return [dead_cell() for _ in cells], "died", {} if collect is not None else None
-        if answer.get("results") is None:
-            self.stop()
-            raise ZygoteError(answer.get("message", "the grading worker failed"))
-        self.serving = collect is not None
-        return answer["results"], answer["status"], answer.get("collected")
-
-    @property
-    def frame_limit(self) -> int:
-        """The largest answer taken from the zygote: its outputs are capped far below this."""
-        return 2 * int(self.limits.output) + (32 << 20)
-
-    def call(self, name: str, args: list, kwargs: dict, seconds: float) -> dict:
-        """Call the function ``name`` of the notebook being served, on plain ``args``."""
-        if not self.serving or not self.alive():
-            return {"error": {"type": "DeadKernelError",
-                              "message": "the notebook's process is no longer running"}}
-        message = {"op": "call", "name": name, "args": args, "kwargs": kwargs, "timeout": seconds}
-        try:
-            write_frame(self.process.stdin.fileno(), message)
-            return read_frame(self.process.stdout.fileno(), time.monotonic() + seconds + 15,
-                              self.frame_limit)
-        except Exception:
-            self.stop()
-            return {"timeout": seconds}
-
-    def end(self) -> None:
-        """The judge is done with the notebook being served: its processes end."""
-        if not self.serving:
-            return
-        self.serving = False
-        if not self.alive():
-            return
-        try:
-            write_frame(self.process.stdin.fileno(), {"op": "end"})
-            read_frame(self.process.stdout.fileno(), time.monotonic() + 30, 1 << 16)
-        except Exception:
-            self.stop()
-
-
-def dead_cell() -> dict:
-    evalue = "the process running this notebook was killed"
-    return {
-        "outputs": [{"output_type": "error", "ename": "DeadKernelError", "evalue": evalue,
-                     "traceback": [f"DeadKernelError: {evalue}"]}],
-        "execution_count": None,
-    }  # fmt: skip
-
+__all__ = ["BASE_PRELOAD", "FastGrader", "Settings", "Zygote", "ZygoteError", "dead_cell",
+           "grade_many", "notebook_imports", "shutdown"]
 
 # --- one submission, nbgrader's way ----------------------------------------------------------
 
@@ -342,13 +145,51 @@ def feedback_template_dirs() -> list[str]:
             str(Path(formgrader.__file__).parent / "templates")]
 
 
+def template_cache():
+    """A disk cache of the feedback templates compiled by jinja, or ``None`` if it cannot be made.
+
+    Compiling nbconvert's and nbgrader's templates is a third of a second in
+    every grading process; jinja's ``FileSystemBytecodeCache`` keeps the
+    compiled code in ``user_cache_dir()/templates`` (the owner's only: jinja
+    loads it as code), keyed by template and checked against each template's
+    source, so an edited template is compiled again.  A cache that cannot be
+    written (a full disk, a read-only home) is simply not used.
+    """
+    from jinja2 import FileSystemBytecodeCache
+
+    from .paths import user_cache_dir
+
+    class QuietCache(FileSystemBytecodeCache):
+        def dump_bytecode(self, bucket) -> None:
+            with contextlib.suppress(OSError):
+                super().dump_bytecode(bucket)
+
+    folder = user_cache_dir() / "templates"
+    try:
+        folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+        os.chmod(folder, 0o700)
+        if folder.stat().st_uid != os.getuid():
+            return None
+    except OSError:
+        return None
+    return QuietCache(str(folder))
+
+
 def _feedback_exporter_class():
     from nbconvert.exporters import HTMLExporter, TemplateExporter
     from nbconvert.filters.highlight import Highlight2HTML
     from nbconvert.filters.widgetsdatatypefilter import WidgetsDataTypeFilter
 
     class FeedbackExporter(HTMLExporter):
-        """``HTMLExporter`` with its page post-processing done by ``_accessible``."""
+        """``HTMLExporter`` with its page post-processing done by ``_accessible``.
+
+        Its templates are compiled once per machine, see ``template_cache``.
+        """
+
+        def _create_environment(self):
+            environment = super()._create_environment()
+            environment.bytecode_cache = template_cache()
+            return environment
 
         def from_notebook_node(self, nb, resources=None, **kw):
             langinfo = nb.metadata.get("language_info", {})
@@ -404,6 +245,23 @@ def _memoize_filters(exporter) -> None:
     # HTMLExporter takes its highlighter from ``filters`` on every page
     exporter.filters = {**exporter.filters, "highlight_code": cached_highlight}
     exporter.register_filter("markdown2html", cached_markdown)
+
+
+#: A notebook with a cell of each kind the feedback pages show, for ``FastGrader.warm_up``.
+_WARM_NOTEBOOK = nbformat.from_dict({
+    "nbformat": 4, "nbformat_minor": 5,
+    "metadata": {"language_info": {"name": "python", "pygments_lexer": "ipython3"}},
+    "cells": [
+        {"cell_type": "markdown", "id": "m", "metadata": {}, "source": "# A *title*\n\n- `x`"},
+        {"cell_type": "code", "id": "c", "metadata": {}, "execution_count": 1,
+         "source": "import math\nprint(math.pi)\nmath.pi",
+         "outputs": [{"output_type": "stream", "name": "stdout", "text": "3.14\n"},
+                     {"output_type": "execute_result", "execution_count": 1, "metadata": {},
+                      "data": {"text/plain": "3.14", "text/html": "<b>3.14</b>"}},
+                     {"output_type": "error", "ename": "E", "evalue": "e",
+                      "traceback": ["\x1b[0;31mE\x1b[0m: e"]}]},
+    ],
+})  # fmt: skip
 
 
 class FastGrader:
@@ -466,9 +324,10 @@ class FastGrader:
         self.gb = SharedGradebook.shared
         _cache_metadata_schema()
         # Only the steps that use the gradebook wait for the other grading processes.
-        uses_gradebook = (getgrades.GetGrades, latesubmissions.AssignLatePenalties,
-                          overwritecells.OverwriteCells, overwritekernelspec.OverwriteKernelspec,
-                          saveautogrades.SaveAutoGrades)  # fmt: skip
+        self.uses_gradebook = uses_gradebook = (
+            getgrades.GetGrades, latesubmissions.AssignLatePenalties,
+            overwritecells.OverwriteCells, overwritekernelspec.OverwriteKernelspec,
+            saveautogrades.SaveAutoGrades)  # fmt: skip
         for made in (self.sanitizer, self.finisher, self.html):
             for pp in made._preprocessors:
                 if isinstance(pp, uses_gradebook):
@@ -479,9 +338,25 @@ class FastGrader:
         self.limit_notes: list[str] = []  # the limits the submission being graded hit
 
     def warm_up(self) -> None:
-        """Compile the feedback page's templates before the first submission needs them."""
-        with contextlib.suppress(Exception):
-            self.html.template  # noqa: B018
+        """Render a small feedback page before the first submission needs one.
+
+        The first page is several times slower than the next ones: it loads and
+        compiles every template of the page (from ``template_cache`` when it can),
+        and builds the syntax highlighter and the Markdown renderer.  This page
+        skips the preprocessors that use the gradebook (its scores are given
+        here), so it touches neither the gradebook nor any file.
+        """
+        preprocessors = self.html._preprocessors
+        self.html._preprocessors = [pp for pp in preprocessors
+                                    if not isinstance(pp, self.uses_gradebook)]
+        scores = {"notebook": "warm-up", "score": 0, "max_score": 1, "late_penalty": 0}
+        try:
+            self.html.from_notebook_node(copy.deepcopy(_WARM_NOTEBOOK),
+                                         resources={"nbgrader": scores})
+        except Exception:
+            pass  # the first real page does it, a little later
+        finally:
+            self.html._preprocessors = preprocessors
 
     def close(self) -> None:
         self.zygote.stop()
@@ -497,13 +372,31 @@ class FastGrader:
 
     @contextlib.contextmanager
     def gradebook(self):
-        """The shared gradebook, used by one grading process at a time; commits at the end."""
+        """The shared gradebook, used by one grading process at a time; commits at the end.
+
+        nbgrader's gradebook commits after every change it makes, a dozen times
+        per submission, and each commit waits for the disk (SQLite syncs it)
+        while the other grading processes wait for the lock.  Within one use
+        here its commits are flushes followed by expiring every loaded object,
+        which is what a commit does but the sync: the same SQL in the same
+        order, the same errors and rollbacks.  The use ends with one real
+        commit, or a rollback of all of it.
+        """
+        db = self.gb.db
+
+        def commit_later() -> None:
+            db.flush()
+            db.expire_all()
+
         with self.lock:
+            db.commit = commit_later  # shadows the session's own ``commit`` for this use
             try:
                 yield self.gb
-                self.gb.db.commit()
+                del db.commit
+                db.commit()
             except BaseException:
-                self.gb.db.rollback()
+                db.__dict__.pop("commit", None)
+                db.rollback()
                 raise
 
     def resources(self, learner: str, notebook: str) -> dict:
@@ -817,10 +710,18 @@ def _chmod_files(folder: Path, mode: int) -> None:
 # --- several grading processes ---------------------------------------------------------------
 
 
-def _worker(conn, settings: Settings, lock) -> None:
-    """A grading process: receives learner ids, sends back outcomes, until told to stop."""
+def _worker(conn, settings: Settings, lock, zygote: Zygote | None = None,
+            others: tuple[Zygote, ...] = ()) -> None:
+    """A grading process: receives learner ids, sends back outcomes, until told to stop.
+
+    ``zygote``, when given, was started by the parent (``zygotes.launch_early``)
+    and is this process's from now on; ``others`` are the parent's other early
+    zygotes, whose pipes this process inherited and closes.
+    """
     global _POOL
     _POOL = None  # the parent's, copied by fork: not this process's to manage
+    for other in others:
+        other.forget()
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     with contextlib.suppress(Exception):  # stop when the parent stops, however it stops
         import ctypes
@@ -828,9 +729,13 @@ def _worker(conn, settings: Settings, lock) -> None:
         ctypes.CDLL(None).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
     # terminated: undo the gradebook transaction under way (if any) and stop the zygote
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))
-    zygote = Zygote(settings.preload, settings.limits, settings.sandboxed)
+    if zygote is None:
+        zygote = Zygote(settings.preload, settings.limits, settings.sandboxed)
+    else:
+        zygote.adopted = True  # the parent's child, not this process's
     try:
-        zygote.launch()  # it warms up while this process sets nbgrader up
+        if zygote.process is None:
+            zygote.launch()  # it warms up while this process sets nbgrader up
         grader = FastGrader(settings, lock, zygote)
         grader.warm_up()
         zygote.wait_ready()
@@ -868,8 +773,10 @@ class _Slot:
 class Pool:
     """Grading processes for one course root, kept warm from one assignment to the next."""
 
-    def __init__(self, settings: Settings, jobs: int):
+    def __init__(self, settings: Settings, jobs: int, early: list[Zygote] | None = None):
         self.key = self.key_of(settings, jobs)
+        self.early = list(early or [])  # started by launch_early, one for each of the first slots
+        self.handed_over: list[Zygote] = []
         self.first = settings
         self.jobs = jobs
         self.context = multiprocessing.get_context("fork")
@@ -883,11 +790,16 @@ class Pool:
 
     def spawn(self) -> _Slot:
         ours, theirs = self.context.Pipe()
+        zygote = self.early.pop(0) if self.early else None
         process = self.context.Process(
-            target=_worker, args=(theirs, self.first, self.lock), daemon=True
+            target=_worker, args=(theirs, self.first, self.lock, zygote, tuple(self.early)),
+            daemon=True,
         )
         process.start()
         theirs.close()
+        if zygote is not None:
+            zygote.hand_over()
+            self.handed_over.append(zygote)
         slot = _Slot(process, ours, learner="")  # "" until it says it is ready
         self.slots.append(slot)
         return slot
@@ -903,7 +815,9 @@ class Pool:
                 slot.process.join(timeout=5)
             if slot.process.is_alive():
                 slot.process.kill()
-        self.slots, self.idle = [], []
+        for zygote in self.early + self.handed_over:
+            zygote.reap()
+        self.slots, self.idle, self.early, self.handed_over = [], [], [], []
 
     def grade(self, settings: Settings, learners: list[str], on_result, on_wait=None) -> None:
         pending = list(reversed(learners))
@@ -993,7 +907,8 @@ def grade_many(settings: Settings, learners: list[str], jobs: int, on_result,
     if _POOL is not None and _POOL.key != Pool.key_of(settings, jobs):
         shutdown()
     if _POOL is None:
-        _POOL = Pool(settings, jobs)
+        early = take_early(settings.preload, settings.limits, settings.sandboxed)
+        _POOL = Pool(settings, jobs, early)
     try:
         _POOL.grade(settings, learners, on_result, on_wait)
     except BaseException:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import fnmatch
+import json
 import os
 import shutil
 import warnings
@@ -20,6 +21,7 @@ from .classroom import Classroom
 from .executor import Settings, grade_many, notebook_imports
 from .roster import split_submitters
 from .sandbox import INSTALL_HINT, Limits, SandboxUnavailable, find_bwrap
+from .zygotes import default_jobs, stop_early
 
 # nbgrader's gradebook triggers harmless SQLAlchemy autoflush warnings on every submission.
 warnings.filterwarnings("ignore", category=SAWarning)
@@ -111,7 +113,7 @@ def grade_one(classroom: Classroom, assignment: str, learner: str, notebooks: li
     problem = inspect_submission(classroom.folder("submitted", assignment, learner), notebooks)
     if problem:
         return Outcome(learner, "broken", message=problem)
-    coursedir = classroom.api.coursedir
+    coursedir = classroom.coursedir
     feedback_ok = True
     try:
         for glob in selected or ["*"]:  # nbgrader's --notebook: one name (or glob) at a time
@@ -131,12 +133,6 @@ def grade_one(classroom: Classroom, assignment: str, learner: str, notebooks: li
 EXECUTORS = ("fast", "stock")
 
 
-def default_jobs() -> int:
-    """The number of grading processes by default: the machine's cores."""
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except AttributeError:  # not Linux
-        return max(1, os.cpu_count() or 1)
 
 
 def grade_assignment(
@@ -196,6 +192,8 @@ def grade_assignment(
         selected = select_notebooks(assignment, names, notebooks) if notebooks else None
         if executor == "fast" and not python_only(classroom, assignment):
             executor = "stock"  # the fast executor runs Python; nbgrader's runs any kernel
+        if executor == "stock":
+            stop_early()  # zygotes started for a fast run that will not be one
         learners = learners if learners is not None else classroom.submitters(assignment)
         excluded = excluded_learners(classroom)
         learners, left_out = ([x for x in learners if x not in excluded],
@@ -206,7 +204,7 @@ def grade_assignment(
                                  limits=limits, feedback=feedback)
         now = {learner: record.fingerprints(classroom.folder("submitted", assignment, learner),
                                             selected or names, common,
-                                            classroom.api.coursedir.ignore)
+                                            classroom.coursedir.ignore)
                for learner in learners}  # fmt: skip
         kept = [] if force else _in_gradebook(classroom, assignment, [
             learner for learner in learners
@@ -286,7 +284,7 @@ def select_notebooks(assignment: str, names: list[str], patterns: list[str]) -> 
 
 def excluded_learners(classroom: Classroom) -> set[str]:
     """The ids in the course's ``CourseDirectory.student_id_exclude`` (comma-separated)."""
-    text = classroom.api.coursedir.student_id_exclude or ""
+    text = classroom.coursedir.student_id_exclude or ""
     return {part.strip() for part in text.split(",") if part.strip()}
 
 
@@ -296,7 +294,7 @@ def grading_context(classroom: Classroom, assignment: str, **settings) -> str:
         duedate = gb.find_assignment(assignment).duedate
     return record.context(classroom.folder("source", assignment),
                           classroom.root / "nbgrader_config.py",
-                          classroom.api.coursedir.ignore, duedate=duedate, **settings)
+                          classroom.coursedir.ignore, duedate=duedate, **settings)
 
 
 def _in_gradebook(classroom: Classroom, assignment: str, learners: list[str],
@@ -337,7 +335,7 @@ def _mark_broken(classroom: Classroom, assignment: str, outcomes: list[Outcome],
         return
     def timestamp(folder: Path):
         try:
-            return classroom.api.coursedir.get_existing_timestamp(str(folder))
+            return classroom.coursedir.get_existing_timestamp(str(folder))
         except Exception:  # a timestamp.txt that is not a date: the row gets none
             return None
 
@@ -407,9 +405,12 @@ def feedback_problem(classroom: Classroom, assignment: str, outcomes: list[Outco
 def python_only(classroom: Classroom, assignment: str) -> bool:
     """Whether every source notebook of ``assignment`` is for a Python kernel."""
     for path in classroom.folder("source", assignment).glob("*.ipynb"):
-        try:
-            spec = nbformat.read(path, as_version=4).metadata.get("kernelspec") or {}
+        try:  # only its metadata is read: nbformat's validation is not needed for that
+            with path.open(encoding="utf-8") as handle:
+                spec = json.load(handle).get("metadata", {}).get("kernelspec") or {}
         except Exception:  # an unreadable source is nbgrader's to report
+            continue
+        if not isinstance(spec, dict):
             continue
         language = spec.get("language") or ("python" if "python" in spec.get("name", "") else "")
         if language.lower() != "python":

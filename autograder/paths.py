@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 import sys
 from pathlib import Path
@@ -91,6 +92,19 @@ def default_workspace() -> Path:
     (For a regular install, not from a checkout: ``workspace/`` in the current folder.)
     """
     return Path(os.environ.get("TRIAD_WORKSPACE") or _home() / "workspace").resolve()
+
+
+def user_cache_dir() -> Path:
+    """Triad's per-user cache: ``$XDG_CACHE_HOME/triad`` (``~/.cache/triad`` by default)."""
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "triad"
+
+
+def check_course_dir(workspace: Path | str) -> Path:
+    """Where ``triad check`` keeps the private course root of ``workspace`` (see
+    ``autograder.workspace.workspace_classroom``)."""
+    workspace = Path(workspace).resolve()
+    digest = hashlib.sha256(str(workspace).encode()).hexdigest()[:16]
+    return user_cache_dir() / "check" / f"{workspace.name}-{digest}"
 
 
 def sqlite_url(course_dir: Path) -> str:

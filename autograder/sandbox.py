@@ -162,7 +162,20 @@ def zygote_env(sandboxed: bool, scratch: str) -> dict[str, str]:
 
 
 def matplotlib_cache() -> Path | None:
-    """The host's matplotlib font cache, so that the sandbox need not rebuild it."""
+    """The host's matplotlib font cache, so that the sandbox need not rebuild it.
+
+    It is looked for first where ``matplotlib.get_cachedir`` puts it on Linux
+    (``$MPLCONFIGDIR``, else ``$XDG_CACHE_HOME/matplotlib``, else
+    ``~/.cache/matplotlib``) without importing matplotlib, which takes a fifth
+    of a second in a process that will not plot; matplotlib is asked only if
+    it is not there.
+    """
+    if "matplotlib" not in sys.modules:
+        xdg = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+        folder = Path(os.environ.get("MPLCONFIGDIR") or Path(xdg) / "matplotlib")
+        caches = sorted(folder.glob("fontlist-v*.json"))
+        if caches:
+            return caches[-1]
     try:
         import matplotlib
 

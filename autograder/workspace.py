@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import os
 import shutil
 from dataclasses import dataclass, field
@@ -15,6 +14,7 @@ from .classroom import Classroom
 from .config import write_workspace_config
 from .files import copy_regular_files, skipped_message
 from .grade import Outcome, grade_assignment, notebook_names
+from .paths import check_course_dir
 from .sandbox import find_bwrap
 
 LEARNER = "me"
@@ -27,10 +27,7 @@ def workspace_classroom(workspace: Path) -> Classroom:
     default), readable by its owner only, so neither the workspace nor anything
     a learner shares from it carries the source notebooks.
     """
-    workspace = Path(workspace).resolve()
-    cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
-    digest = hashlib.sha256(str(workspace).encode()).hexdigest()[:16]
-    root = cache / "triad" / "check" / f"{workspace.name}-{digest}"
+    root = check_course_dir(workspace)
     root.mkdir(parents=True, exist_ok=True)
     os.chmod(root, 0o700)
     return Classroom(root)

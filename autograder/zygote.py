@@ -340,7 +340,7 @@ def main() -> None:
     shell = make_shell()
     failed = preload(setup.get("preload", []))
     write_frame(stdout, {"ready": True, "language_info": language_info(), "failed": failed})
-    warming = warm_up(shell)
+    warming = _warming(shell, setup.get("later", []))
     while True:
         # Warm up while no notebook is waiting; objects that exist once a step is done are
         # never collected in a child, so the children's collections do not copy them.
@@ -371,6 +371,14 @@ def main() -> None:
             write_frame(stdout, {"results": None, "status": "error", "message": repr(error)})
         finally:
             session.stop()
+
+
+def _warming(shell, later: list[str]):
+    """The zygote's warm-up steps, then the imports no notebook needed first, one per step."""
+    yield from warm_up(shell)
+    for name in later:
+        preload([name])
+        yield
 
 
 def serve_calls(session: Session, stdin: int, stdout: int) -> None:

@@ -1,18 +1,28 @@
 """`triad grade` against stock nbgrader at class size, start-up included; `triad check` too.
 
-    .venv/bin/python benchmarks/class_size.py              # cohorts of 30 and 120
-    .venv/bin/python benchmarks/class_size.py --sizes 10 40
+    .venv/bin/python benchmarks/class_size.py                  # 30 and 120, the 200 cohort, check
+    .venv/bin/python benchmarks/class_size.py --quick          # 10 and 40, a cohort of 24, check
+    .venv/bin/python benchmarks/class_size.py --sizes 10 40 --cohort 0  # no cohort
+    .venv/bin/python benchmarks/class_size.py --baseline /path/to/other/.venv/bin
 
 For each size, a cohort of ``classify-responsibilities`` (correct, blank, partly
-wrong and broken work, as in ``grade_cohort.py``) is graded twice from the
-command line, as an instructor would run it, in two copies of one course root:
-``triad grade --executor stock`` (nbgrader's autograde and feedback, one kernel
-per notebook) and ``triad grade`` (the sandboxed fast executor and its judge).
-The scores must agree learner by learner.  The script prints both times, their
-ratio, and the fixed and per-notebook cost of each path (a straight line
-through the two sizes).  Then it times a learner's ``triad check`` against
-``nbgrader validate`` on the same notebook.  Exit status 1 if any score
-differs.
+wrong and broken work, as in ``grade_cohort.py``) is graded from the command
+line, as an instructor would run it, in copies of one course root: ``triad
+grade --executor stock`` (nbgrader's autograde and feedback, one kernel per
+notebook) and ``triad grade`` (the sandboxed fast executor and its judge).  The
+scores must agree learner by learner.  The script prints the times (for Triad,
+the median of ``--repeat`` runs), their ratio, and the fixed and per-notebook
+cost of each path (a straight line through the two sizes).  Then the
+cross-assignment cohort of ``grade_cohort.py`` (every assignment, stock against
+fast, scores compared submission by submission), and a learner's ``triad
+check`` against ``nbgrader validate`` on the same notebook (the median of three
+runs each).
+
+``--baseline BIN`` also times the ``triad`` of another installation (the
+``bin`` folder of its virtual environment, e.g. one made from an earlier
+commit) on the same cohorts and in the same run, so that a change is measured
+against what it changes under the same load; its scores must agree too.  Exit
+status 1 if any score differs.
 """
 
 from __future__ import annotations
@@ -34,6 +44,7 @@ from grade_cohort import KINDS, broken, partly_wrong
 
 from autograder.build import release
 from autograder.classroom import Classroom
+from autograder.paths import check_course_dir
 
 A = "classify-responsibilities"
 BIN = Path(sys.executable).parent
@@ -77,52 +88,105 @@ def scores(root: Path) -> dict[str, str]:
     return {row["learner"]: row["score"] for row in rows if row["assignment"] == A}
 
 
-def grade_both(base: Path, size: int) -> tuple[float, float, bool]:
-    stock, fast = base / f"stock-{size}", base / f"fast-{size}"
-    build(stock, size)
-    shutil.copytree(stock, fast)
-    triad = [str(BIN / "triad"), "grade", A, "--quiet"]
-    t_stock = timed([*triad, "--executor", "stock", "--course-dir", str(stock)])
-    t_fast = timed([*triad, "--course-dir", str(fast)])
-    return t_stock, t_fast, scores(stock) == scores(fast) != {}
+def grade_all(base: Path, size: int, paths: dict[str, list[str]],
+              repeat: int = 1) -> tuple[dict[str, float], bool]:
+    """Grade one cohort of ``size`` with each of ``paths`` (name: command); times, same scores.
+
+    Each path but stock grades ``repeat`` fresh copies, taking turns, and its
+    time is the median (stock takes minutes, the others seconds, so a moment of
+    load elsewhere on the machine weighs on them most).
+    """
+    pristine = base / f"cohort-{size}"
+    build(pristine, size)
+    runs: dict[str, list[float]] = {name: [] for name in paths}
+    results = []
+    for turn in range(repeat):
+        for name, command in paths.items():
+            if name == "stock" and turn:
+                continue
+            root = base / f"{name}-{size}-{turn}"
+            shutil.copytree(pristine, root)
+            runs[name].append(timed([*command, A, "--quiet", "--course-dir", str(root)]))
+            results.append(scores(root))
+            shutil.rmtree(root, ignore_errors=True)
+    times = {name: median(values) for name, values in runs.items()}
+    return times, results[0] != {} and all(result == results[0] for result in results)
 
 
-def check_against_validate(base: Path) -> tuple[float, float]:
-    workspace = base / "workspace"
-    env = dict(os.environ, TRIAD_WORKSPACE=str(workspace))
-    subprocess.run([str(BIN / "triad"), "lab", "--prepare-only"], env=env, check=True,
-                   capture_output=True)
-    notebook = workspace / A / "classify.ipynb"
-    subprocess.run([str(BIN / "triad"), "check", A], env=env, capture_output=True)  # warm disk
-    t_check = timed([str(BIN / "triad"), "check", A], env=env)
-    t_validate = timed([str(BIN / "nbgrader"), "validate", str(notebook)], cwd=workspace)
-    return t_check, t_validate
+def median(values: list[float]) -> float:
+    return sorted(values)[len(values) // 2]
+
+
+def check_against_validate(base: Path, checks: dict[str, Path], runs: int = 3) -> dict[str, float]:
+    """Median times of ``triad check`` (each of ``checks``) and of ``nbgrader validate``."""
+    times: dict[str, list[float]] = {name: [] for name in [*checks, "validate"]}
+    notebook = None
+    for name, bin_dir in checks.items():  # each its own workspace, so its own private course root
+        workspace = base / f"workspace-{name}"
+        env = dict(os.environ, TRIAD_WORKSPACE=str(workspace))
+        subprocess.run([str(bin_dir / "triad"), "lab", "--prepare-only"], env=env, check=True,
+                       capture_output=True)
+        notebook = notebook or workspace / A / "classify.ipynb"
+        subprocess.run([str(bin_dir / "triad"), "check", A], env=env, capture_output=True)  # warm
+    for _ in range(runs):
+        for name, bin_dir in checks.items():
+            env = dict(os.environ, TRIAD_WORKSPACE=str(base / f"workspace-{name}"))
+            times[name].append(timed([str(bin_dir / "triad"), "check", A], env=env))
+        times["validate"].append(timed([str(BIN / "nbgrader"), "validate", str(notebook)],
+                                       cwd=notebook.parent.parent))
+    return {name: median(values) for name, values in times.items()}
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--sizes", type=int, nargs=2, default=[30, 120], metavar="N")
+    parser.add_argument("--sizes", type=int, nargs=2, default=None, metavar="N",
+                        help="the two cohorts of classify-responsibilities (default: 30 120)")
+    parser.add_argument("--cohort", type=int, default=None, metavar="N",
+                        help="submissions of the cross-assignment cohort of grade_cohort.py "
+                        "(default: 200, or 24 with --quick or --sizes; 0: none)")
+    parser.add_argument("--quick", action="store_true", help="sizes 10 40 and a cohort of 24")
+    parser.add_argument("--repeat", type=int, default=3, metavar="N",
+                        help="runs of each Triad path per cohort, the median is kept (default: 3)")
+    parser.add_argument("--baseline", type=Path, metavar="BIN",
+                        help="also time the triad in this bin folder (another installation)")
     args = parser.parse_args(argv)
-    small, large = args.sizes
+    small, large = args.sizes or ([10, 40] if args.quick else [30, 120])
+    short = args.quick or args.sizes
+    cohort = args.cohort if args.cohort is not None else (24 if short else 200)
+    paths = {"stock": [str(BIN / "triad"), "grade", "--executor", "stock"],
+             "triad": [str(BIN / "triad"), "grade"]}
+    checks = {"triad": BIN}
+    if args.baseline:
+        paths["baseline"] = [str(args.baseline / "triad"), "grade"]
+        checks["baseline"] = args.baseline
     base = Path(tempfile.mkdtemp(prefix="triad-class-size-"))
     ok = True
     try:
         times = {}
         for size in (small, large):
-            t_stock, t_fast, same = grade_both(base, size)
+            times[size], same = grade_all(base, size, paths, max(1, args.repeat))
             ok &= same
-            times[size] = (t_stock, t_fast)
-            print(f"{size:>4} learners: stock {t_stock:7.1f} s   triad {t_fast:6.1f} s   "
-                  f"ratio {t_stock / t_fast:5.1f}x   scores {'the same' if same else 'DIFFER'}",
-                  flush=True)  # fmt: skip
-        for name, column in (("stock", 0), ("triad", 1)):
-            per = (times[large][column] - times[small][column]) / (large - small)
-            fixed = times[small][column] - small * per
-            print(f"{name}: {fixed:5.1f} s fixed + {per:.3f} s per notebook")
-        t_check, t_validate = check_against_validate(base)
-        print(f"triad check {t_check:.1f} s   nbgrader validate {t_validate:.1f} s   "
-              f"ratio {t_validate / t_check:.1f}x")
+            line = "   ".join(f"{name} {seconds:6.1f} s" for name, seconds in times[size].items())
+            ratios = "   ".join(f"{name} {times[size]['stock'] / seconds:5.1f}x"
+                               for name, seconds in times[size].items() if name != "stock")
+            print(f"{size:>4} learners: {line}   ratio {ratios}   "
+                  f"scores {'the same' if same else 'DIFFER'}", flush=True)
+        for name in paths:
+            per = (times[large][name] - times[small][name]) / (large - small)
+            fixed = times[small][name] - small * per
+            print(f"{name}: {fixed:5.1f} s fixed + {per:.3f} s per notebook", flush=True)
+        if cohort:
+            import grade_cohort
+
+            print(f"cross-assignment cohort (grade_cohort.py --size {cohort}):", flush=True)
+            ok &= grade_cohort.main(["--size", str(cohort)]) == 0
+        checked = check_against_validate(base, checks)
+        for name in checks:
+            print(f"{name} check {checked[name]:.2f} s   nbgrader validate "
+                  f"{checked['validate']:.2f} s   ratio {checked['validate'] / checked[name]:.1f}x")
     finally:
+        for name in checks:  # the private course roots of the workspaces, in the user's cache
+            shutil.rmtree(check_course_dir(base / f"workspace-{name}"), ignore_errors=True)
         shutil.rmtree(base, ignore_errors=True)
     return 0 if ok else 1
 

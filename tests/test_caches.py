@@ -1,0 +1,149 @@
+"""What grading keeps from one run to the next, and the zygotes started before the grader.
+
+The compiled feedback templates are kept in the user's cache and compiled again
+when a template changes; neither that cache nor ``triad check``'s private course
+root is within reach of learner code.  Zygotes started early by the command line
+are handed to the grading processes, or stopped when they do not fit.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import stat
+
+import pytest
+from jinja2 import Environment, FileSystemLoader
+from submissions import edited, release_notebook, solution_source, source_notebook, submit
+from sysdeps import require
+
+from autograder import executor, zygotes
+from autograder.build import release
+from autograder.classroom import Classroom
+from autograder.executor import template_cache
+from autograder.grade import grade_assignment
+from autograder.paths import check_course_dir, user_cache_dir
+from autograder.sandbox import Limits
+
+A = "classify-responsibilities"
+
+
+def render(folder, name: str = "page.j2") -> str:
+    environment = Environment(loader=FileSystemLoader(str(folder)), bytecode_cache=template_cache())
+    return environment.get_template(name).render(x=1)
+
+
+def test_a_changed_template_is_compiled_again(tmp_path, monkeypatch):
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    templates = tmp_path / "templates"
+    templates.mkdir()
+    (templates / "page.j2").write_text("first {{ x }}")
+    assert render(templates) == "first 1"
+    cache = user_cache_dir() / "templates"
+    assert list(cache.iterdir()), "the compiled template is kept"
+    assert stat.S_IMODE(cache.stat().st_mode) == 0o700
+    assert render(templates) == "first 1"  # a fresh environment, from the cache
+    (templates / "page.j2").write_text("second {{ x }}")
+    assert render(templates) == "second 1"
+
+
+def test_no_template_cache_where_it_cannot_be_made(tmp_path, monkeypatch):
+    (tmp_path / "not-a-folder").write_text("")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "not-a-folder"))
+    assert template_cache() is None
+    templates = tmp_path / "templates"
+    templates.mkdir()
+    (templates / "page.j2").write_text("still {{ x }}")
+    assert render(templates) == "still 1"
+
+
+def test_learner_code_cannot_reach_the_caches(tmp_path):
+    require("bwrap", "bubblewrap")
+    templates = user_cache_dir() / "templates"
+    templates.mkdir(parents=True, exist_ok=True)
+    root = check_course_dir(tmp_path / "workspace")
+    (root / "source" / A).mkdir(parents=True)
+    (root / "source" / A / "classify.ipynb").write_text("PRIVATE solutions")
+    code = "\n".join(
+        f"try:\n    print('SAW', sorted(os.listdir({str(folder)!r})))\n"
+        f"except Exception as error:\n    print('BLOCKED', type(error).__name__)\n"
+        f"try:\n    open({str(folder / 'pwned')!r}, 'w').write('x')\n    print('WROTE')\n"
+        f"except Exception as error:\n    print('BLOCKED', type(error).__name__)\n"
+        for folder in (templates, root, root / "source" / A)
+    )
+    zygote = zygotes.Zygote([], Limits(timeout=10), sandboxed=True)
+    try:
+        zygote.start()
+        (result,), status, _ = zygote.run(["import os\n" + code], {})
+    finally:
+        zygote.stop()
+        shutil.rmtree(root, ignore_errors=True)
+    text = "".join(output.get("text", "") for output in result["outputs"])
+    assert status == "ok"
+    assert text.count("BLOCKED") == 6, text
+    assert "SAW" not in text and "WROTE" not in text and "PRIVATE" not in text
+    assert not (templates / "pwned").exists()
+
+
+@pytest.fixture
+def classroom(tmp_path):
+    classroom = Classroom(tmp_path / "course")
+    release(classroom, [A])
+    solution = source_notebook(classroom, A, "classify")
+    answers = solution_source(solution, "answers")
+    kills = "import os, signal\nos.kill(os.getppid(), signal.SIGKILL)\n"
+    submit(classroom, A, "a-solution", {"classify": solution})
+    submit(classroom, A, "b-kills-its-zygote", {"classify": edited(solution,
+                                                                   answers=answers + kills)})
+    submit(classroom, A, "c-solution", {"classify": solution})
+    submit(classroom, A, "d-blank", {"classify": release_notebook(classroom, A, "classify")})
+    yield classroom
+    executor.shutdown()
+    zygotes.stop_early()
+
+
+def scores(outcomes) -> dict:
+    return {o.learner: (o.status, o.score) for o in outcomes}
+
+
+def test_early_zygotes_are_handed_to_the_grading_processes(classroom):
+    executor.shutdown()
+    early = zygotes.launch_early(classroom.root, A, jobs=2, sandboxed=False)
+    assert len(early) == 2 and all(z.alive() for z in early)
+    outcomes = scores(grade_assignment(classroom, A, progress=False, sandbox=False, jobs=2))
+    assert zygotes._EARLY == []
+    assert executor._POOL.handed_over == early  # each grading process took one
+    executor.shutdown()
+    assert all(z.process is None for z in early)  # reaped by the process that started them
+    again = scores(grade_assignment(classroom, A, progress=False, sandbox=False, jobs=2))
+    assert outcomes == again
+    assert outcomes["a-solution"] == outcomes["c-solution"] == ("graded", 31)
+    assert outcomes["d-blank"] == ("graded", 0)
+
+
+def test_a_grading_process_starts_its_own_when_an_early_zygote_is_killed(classroom):
+    executor.shutdown()
+    (early,) = zygotes.launch_early(classroom.root, A, jobs=1, sandboxed=False)
+    pid = early.process.pid
+    outcomes = scores(grade_assignment(classroom, A, progress=False, sandbox=False, jobs=1))
+    assert outcomes["b-kills-its-zygote"][0] == "graded"
+    assert outcomes["c-solution"] == ("graded", 31)  # graded by the zygote started after it
+    assert outcomes["d-blank"] == ("graded", 0)
+    executor.shutdown()
+    assert early.process is None
+    with pytest.raises(ProcessLookupError):  # killed, and reaped by the process that started it
+        os.kill(pid, 0)
+
+
+def test_early_zygotes_that_do_not_fit_are_stopped(classroom):
+    early = zygotes.launch_early(classroom.root, A, jobs=1, sandboxed=False)
+    assert len(early) == 1
+    assert zygotes.take_early(["json"], Limits(), sandboxed=False) == []
+    assert early[0].process is None and zygotes._EARLY == []
+
+
+def test_nothing_is_started_without_a_source_or_a_submission(tmp_path):
+    assert zygotes.launch_early(tmp_path, A, sandboxed=False) == []
+    classroom = Classroom(tmp_path / "course")
+    release(classroom, [A])
+    assert zygotes.launch_early(classroom.root, A, sandboxed=False) == []
