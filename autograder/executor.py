@@ -19,6 +19,7 @@ submission's grades are written as soon as it is graded.
 from __future__ import annotations
 
 import atexit
+import base64
 import contextlib
 import copy
 import multiprocessing
@@ -35,9 +36,18 @@ from pathlib import Path
 
 import nbformat
 
-from .files import copy_regular_files, regular_files, skipped_message
+from .files import (
+    copy_regular_files,
+    ignored,
+    regular_files,
+    remove_regular_file,
+    safe_relative,
+    skipped_message,
+    write_regular_file,
+)
 from .judge import Judge, is_test_cell
 from .limits import limit_notes
+from .runner import MAX_WRITTEN_BYTES, MAX_WRITTEN_FILES
 from .sandbox import Limits, SandboxUnavailable, check_bwrap, find_bwrap
 from .zygotes import BASE_PRELOAD, Zygote, ZygoteError, dead_cell, notebook_imports, take_early
 
@@ -498,11 +508,6 @@ class FastGrader:
         names are left out, and a file removed is removed only if the grader
         itself put it there.
         """
-        import base64
-
-        from .files import ignored, remove_regular_file, safe_relative, write_regular_file
-        from .runner import MAX_WRITTEN_BYTES, MAX_WRITTEN_FILES
-
         if not isinstance(written, dict):
             return
         notebooks = {f"{name}.ipynb" for name in self.settings.notebooks}
