@@ -30,7 +30,7 @@ def workspace_classroom(workspace: Path) -> Classroom:
     root = check_course_dir(workspace)
     root.mkdir(parents=True, exist_ok=True)
     os.chmod(root, 0o700)
-    return Classroom(root)
+    return Classroom(root, wait=True)  # a check under way (a warm server's) is waited for
 
 
 def prepare_workspace(workspace: Path, assignments: list[str] | None = None) -> list[Path]:
@@ -98,7 +98,8 @@ def _test_cell_text(notebook: Path) -> dict[str, str]:
     return texts
 
 
-def self_check(workspace: Path, assignment: str, *, answers: bool = False) -> SelfCheck:
+def self_check(workspace: Path, assignment: str, *, answers: bool = False,
+               force: bool = False) -> SelfCheck:
     """Grade ``workspace/<assignment>/`` as the instructor would and return score and feedback.
 
     The grader and its judge are the instructor's (inside the sandbox when
@@ -120,7 +121,7 @@ def self_check(workspace: Path, assignment: str, *, answers: bool = False) -> Se
     notebooks = notebook_names(classroom, assignment)
     (outcome,) = grade_assignment(classroom, assignment, [LEARNER], progress=False,
                                   sandbox=find_bwrap() is not None,
-                                  feedback="answers" if answers else "hints")
+                                  feedback="answers" if answers else "hints", force=force)
     outcome.message = "; ".join(filter(None, [outcome.message, skipped_message(links)]))
     check = SelfCheck(outcome)
     if outcome.status != "graded":

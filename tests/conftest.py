@@ -28,8 +28,15 @@ def pytest_terminal_summary(terminalreporter):
 
 
 def pytest_configure(config):
-    """Grading runs learner code under bubblewrap: install it first where we can (root, apt)."""
+    """Grading runs learner code under bubblewrap: install it first where we can (root, apt).
+
+    No ``triad check`` of a test leaves a warm check server behind (see
+    ``autograder.checkserver``); ``tests/test_checkserver.py`` turns it on for itself.
+    """
+    import os
     import shutil
+
+    os.environ["TRIAD_CHECK_SERVER"] = "0"
 
     from sysdeps import _apt_install
 
