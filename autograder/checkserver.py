@@ -81,8 +81,8 @@ def _receive(sock: socket.socket, deadline: float) -> dict:
     return json.loads(data)
 
 
-def ask(workspace: Path | str, assignment: str, answers: bool) -> tuple[str, int] | None:
-    """The check's text and exit status from the workspace's server, or ``None`` (check cold)."""
+def _exchange(workspace: Path | str, message: dict, seconds: float) -> dict | None:
+    """Send ``message`` to the workspace's server and return its answer, or ``None``."""
     path = address(workspace)
     if not path.exists():
         return None
@@ -90,28 +90,26 @@ def ask(workspace: Path | str, assignment: str, answers: bool) -> tuple[str, int
         try:
             sock.settimeout(2)
             sock.connect(str(path))
-            _send(sock, {"workspace": str(Path(workspace).resolve()), "assignment": assignment,
-                         "answers": answers})  # fmt: skip
-            reply = _receive(sock, time.monotonic() + ANSWER_SECONDS)
+            _send(sock, message)
+            reply = _receive(sock, time.monotonic() + seconds)
         except (OSError, ValueError, TimeoutError):
             return None
-    if not isinstance(reply, dict) or not isinstance(reply.get("text"), str):
+    return reply if isinstance(reply, dict) else None
+
+
+def ask(workspace: Path | str, assignment: str, answers: bool) -> tuple[str, int] | None:
+    """The check's text and exit status from the workspace's server, or ``None`` (check cold)."""
+    reply = _exchange(workspace, {"workspace": str(Path(workspace).resolve()),
+                                  "assignment": assignment, "answers": answers},
+                      ANSWER_SECONDS)  # fmt: skip
+    if reply is None or not isinstance(reply.get("text"), str):
         return None
     return reply["text"], int(reply.get("status", 1))
 
 
 def stop(workspace: Path | str) -> bool:
     """Ask the workspace's server to end; whether one was there to ask."""
-    path = address(workspace)
-    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
-        try:
-            sock.settimeout(2)
-            sock.connect(str(path))
-            _send(sock, {"stop": True})
-            _receive(sock, time.monotonic() + 30)
-            return True
-        except (OSError, ValueError, TimeoutError):
-            return False
+    return _exchange(workspace, {"stop": True}, 30) is not None
 
 
 def start(workspace: Path | str, assignment: str | None = None) -> None:

@@ -104,7 +104,9 @@ def _grade(args, limits) -> int:
         print(f"triad grade: {error}", file=sys.stderr)
         return EXIT_SANDBOX
     except KeyboardInterrupt:
-        record = classroom.root / "autograded" / f"{args.assignment}-outcomes.json"
+        from .record import path as record_path
+
+        record = record_path(classroom.root, args.assignment)
         print(f"triad grade: interrupted; the submissions graded so far keep their grades "
               f"(listed in {record})", file=sys.stderr)  # fmt: skip
         return EXIT_INTERRUPTED

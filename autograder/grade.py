@@ -53,14 +53,20 @@ class Outcome:
 
 def notebook_names(classroom: Classroom, assignment: str) -> list[str]:
     """The notebooks of a released assignment, as the gradebook knows them."""
+    return _released(classroom, assignment)[0]
+
+
+def _released(classroom: Classroom, assignment: str) -> tuple[list[str], object]:
+    """The notebooks and the due date of a released assignment, read in one go."""
     with classroom.gradebook() as gb:
         try:
-            return [nb.name for nb in gb.find_assignment(assignment).notebooks]
+            found = gb.find_assignment(assignment)
         except MissingEntry:
             raise LookupError(
                 f"assignment {assignment!r} is not in the gradebook: "
                 f"run `triad release {assignment}`"
             ) from None
+        return [nb.name for nb in found.notebooks], found.duedate
 
 
 def inspect_submission(folder: Path, notebooks: list[str]) -> str | None:
@@ -188,7 +194,7 @@ def grade_assignment(
         raise ValueError(f"executor must be one of {', '.join(EXECUTORS)}, not {executor!r}")
     limits = limits or Limits()
     with classroom.lock(assignment, "triad grade"):
-        names = notebook_names(classroom, assignment)
+        names, duedate = _released(classroom, assignment)
         selected = select_notebooks(assignment, names, notebooks) if notebooks else None
         if executor == "fast" and not python_only(classroom, assignment):
             executor = "stock"  # the fast executor runs Python; nbgrader's runs any kernel
@@ -200,8 +206,10 @@ def grade_assignment(
                               [x for x in learners if x in excluded])  # fmt: skip
         learners, unlisted = split_submitters(classroom, learners, allow_new)
         before = record.read(classroom.root, assignment)
-        common = grading_context(classroom, assignment, executor=executor, sandbox=sandbox,
-                                 limits=limits, feedback=feedback)
+        common = record.context(classroom.folder("source", assignment),
+                                classroom.root / "nbgrader_config.py", classroom.coursedir.ignore,
+                                duedate=duedate, executor=executor, sandbox=sandbox,
+                                limits=limits, feedback=feedback)
         now = {learner: record.fingerprints(classroom.folder("submitted", assignment, learner),
                                             selected or names, common,
                                             classroom.coursedir.ignore)
@@ -286,15 +294,6 @@ def excluded_learners(classroom: Classroom) -> set[str]:
     """The ids in the course's ``CourseDirectory.student_id_exclude`` (comma-separated)."""
     text = classroom.coursedir.student_id_exclude or ""
     return {part.strip() for part in text.split(",") if part.strip()}
-
-
-def grading_context(classroom: Classroom, assignment: str, **settings) -> str:
-    """What every submission's grade depends on besides itself (see ``autograder.record``)."""
-    with classroom.gradebook() as gb:
-        duedate = gb.find_assignment(assignment).duedate
-    return record.context(classroom.folder("source", assignment),
-                          classroom.root / "nbgrader_config.py",
-                          classroom.coursedir.ignore, duedate=duedate, **settings)
 
 
 def _in_gradebook(classroom: Classroom, assignment: str, learners: list[str],

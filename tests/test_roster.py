@@ -104,12 +104,16 @@ def _read(path):
         return list(csv.DictReader(handle))
 
 
+def _exported(classroom, fmt, out):
+    """The rows of ``triad export --format fmt``, read back with the csv module."""
+    assert main(["export", "--format", fmt, "--output", str(out),
+                 "--course-dir", str(classroom.root)]) == 0
+    return _read(out)
+
+
 def test_canvas_export_reads_back_as_canvas_imports_it(term, tmp_path):
     classroom, _ = term
-    out = tmp_path / "canvas.csv"
-    assert main(["export", "--format", "canvas", "--output", str(out),
-                 "--course-dir", str(classroom.root)]) == 0
-    rows = _read(out)
+    rows = _exported(classroom, "canvas", tmp_path / "canvas.csv")
     header = list(rows[0])
     assert header[:5] == ["Student", "ID", "SIS User ID", "SIS Login ID", "Section"]
     assignment_columns = [h for h in header[5:] if h.startswith(A)]
@@ -126,10 +130,7 @@ def test_canvas_export_reads_back_as_canvas_imports_it(term, tmp_path):
 
 def test_moodle_export_reads_back_as_moodle_imports_it(term, tmp_path):
     classroom, _ = term
-    out = tmp_path / "moodle.csv"
-    assert main(["export", "--format", "moodle", "--output", str(out),
-                 "--course-dir", str(classroom.root)]) == 0
-    rows = _read(out)
+    rows = _exported(classroom, "moodle", tmp_path / "moodle.csv")
     assert {"Username", "Email address", A} <= set(rows[0])
     by_email = {r["Email address"]: r for r in rows}
     assert len(rows) == 5 and float(by_email["ada@example.org"][A]) == 28
