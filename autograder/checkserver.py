@@ -169,8 +169,14 @@ def serve(workspace: Path, assignment: str | None = None) -> None:
 
 
 def _warm(workspace: Path, assignment: str | None) -> None:
-    """Import what a check needs, and grade ``assignment`` once, before the first check comes."""
+    """Import what a check needs, and grade ``assignment`` once, before the first check comes.
+
+    Its zygotes speculate: between checks they also import what a learner's cell may import.
+    """
     from .workspace import self_check
+    from .zygotes import Zygote
+
+    Zygote.speculate = True
 
     if assignment:
         with contextlib.suppress(Exception):

@@ -49,9 +49,9 @@ from .judge import Judge, is_test_cell
 from .limits import limit_notes
 from .runner import MAX_WRITTEN_BYTES, MAX_WRITTEN_FILES
 from .sandbox import Limits, SandboxUnavailable, check_bwrap, find_bwrap
-from .zygotes import BASE_PRELOAD, Zygote, ZygoteError, dead_cell, notebook_imports, take_early
+from .zygotes import Zygote, ZygoteError, dead_cell, notebook_imports, take_early
 
-__all__ = ["BASE_PRELOAD", "FastGrader", "Settings", "Zygote", "ZygoteError", "dead_cell",
+__all__ = ["FastGrader", "Settings", "Zygote", "ZygoteError", "dead_cell",
            "grade_many", "notebook_imports", "shutdown"]
 
 # --- one submission, nbgrader's way ----------------------------------------------------------

@@ -9,9 +9,9 @@ import shutil
 import warnings
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import nbformat
-import pandas as pd
 from nbgrader.api import MissingEntry
 from sqlalchemy.exc import SAWarning
 from tqdm import tqdm
@@ -22,6 +22,9 @@ from .executor import Settings, grade_many, notebook_imports
 from .roster import split_submitters
 from .sandbox import INSTALL_HINT, Limits, SandboxUnavailable, find_bwrap
 from .zygotes import default_jobs, stop_early
+
+if TYPE_CHECKING:  # pandas is imported for exports only: grading never needs it
+    import pandas as pd
 
 # nbgrader's gradebook triggers harmless SQLAlchemy autoflush warnings on every submission.
 warnings.filterwarnings("ignore", category=SAWarning)

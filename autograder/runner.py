@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import base64
 import builtins
+import functools
 import importlib
 import io
 import json
@@ -583,26 +584,63 @@ def _warm_chart() -> None:
     figure.savefig(io.BytesIO(), format="png", bbox_inches="tight")
 
 
-def warm_up(shell):
+def warm_up(shell, needs=("errors",)):
     """Fill, one step at a time, the caches every notebook would otherwise fill in its own process.
 
     A generator: each ``next`` takes one step, so the zygote can warm up while
-    it waits for its first notebooks, never before them.  Nothing here touches
-    the learner's namespace or pyplot's figures: compiled cells, formatted
+    it waits for notebooks, never while one waits.  ``needs`` names what to warm
+    (``WARMS``): ``errors``, IPython's tracebacks, which nearly every cohort
+    shows; the others take longer than a notebook each and are warmed once the
+    notebooks show they need them (``warms_needed``).  Nothing here touches the
+    learner's namespace or pyplot's figures: compiled cells, formatted
     tracebacks, a table rendered to HTML and a chart rendered to PNG.
     """
-    cells = list(_WARM_CELLS)
-    if "pandas" in sys.modules:
-        cells += [f"import pandas as _pd\n{code}" for code in _WARM_PANDAS_CELLS]
-    for code in cells:
-        _warm_cell(shell, code)
-        yield
-    for step in (_warm_table, _warm_chart):
-        try:
-            step()
-        except Exception:
-            pass
-        yield
+    for need in needs:
+        for step in _warm_steps(shell, need):
+            try:
+                step()
+            except Exception:
+                pass
+            yield
+
+
+def _warm_steps(shell, need: str) -> list:
+    if need == "errors":
+        return [functools.partial(_warm_cell, shell, code) for code in _WARM_CELLS]
+    if need == "pandas-errors":
+        return [functools.partial(_warm_cell, shell, f"import pandas as _pd\n{code}")
+                for code in _WARM_PANDAS_CELLS]  # fmt: skip
+    return {"tables": [_warm_table], "charts": [_warm_chart]}.get(need, [])
+
+
+#: What ``warm_up`` can warm.
+WARMS = ("errors", "pandas-errors", "tables", "charts")
+
+
+def warms_needed(results: list[dict]) -> set[str]:
+    """What the outputs of a notebook's cells (``results``) show its process had to warm itself.
+
+    A traceback through pandas, a table (pandas' HTML) and a PNG chart: the next
+    notebooks would fill the same caches again, so the zygote fills them once.
+    The outputs are only read, as text, for those marks.
+    """
+    found: set[str] = set()
+    for result in results if isinstance(results, list) else []:
+        outputs = result.get("outputs") if isinstance(result, dict) else None
+        for output in outputs if isinstance(outputs, list) else []:
+            if not isinstance(output, dict):
+                continue
+            if output.get("output_type") == "error":
+                trace = output.get("traceback")
+                if isinstance(trace, list) and any("pandas" in str(line) for line in trace):
+                    found.add("pandas-errors")
+            data = output.get("data")
+            if isinstance(data, dict):
+                if "<table" in str(data.get("text/html", "")):
+                    found.add("tables")
+                if "image/png" in data:
+                    found.add("charts")
+    return found
 
 
 #: At most this many files written (or changed) by a notebook are handed back to the grader.

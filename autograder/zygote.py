@@ -35,6 +35,7 @@ from autograder.runner import (
     DEFAULT_LIMITS,
     MAX_WRITTEN_BYTES,
     MAX_WRITTEN_FILES,
+    WARMS,
     IsolationError,
     _libc,
     make_shell,
@@ -42,6 +43,7 @@ from autograder.runner import (
     truncated_notice,
     unshare_pid_namespace,
     warm_up,
+    warms_needed,
 )
 
 # --- the zygote ------------------------------------------------------------------------------
@@ -340,7 +342,9 @@ def main() -> None:
     shell = make_shell()
     failed = preload(setup.get("preload", []))
     write_frame(stdout, {"ready": True, "language_info": language_info(), "failed": failed})
-    warming = _warming(shell, setup.get("later", []))
+    speculate = bool(setup.get("speculate"))
+    warmed = set(WARMS if speculate else ["errors"])
+    warming = _warming(shell, warmed, setup.get("later", []))
     while True:
         # Warm up while no notebook is waiting; objects that exist once a step is done are
         # never collected in a child, so the children's collections do not copy them.
@@ -364,7 +368,12 @@ def main() -> None:
             continue
         session = Session(shell, job, scratch_root, in_sandbox)
         try:
-            write_frame(stdout, session.run())
+            answer = session.run()
+            write_frame(stdout, answer)
+            needed = warms_needed(answer["results"]) - warmed
+            if needed:  # the next notebooks will need these too: warmed once, here
+                warmed |= needed
+                warming = _chain(warming, _warming(shell, sorted(needed), []))
             if "collect" in job:
                 serve_calls(session, stdin, stdout)
         except Exception as error:  # report, never die: the grader restarts us otherwise
@@ -373,12 +382,19 @@ def main() -> None:
             session.stop()
 
 
-def _warming(shell, later: list[str]):
-    """The zygote's warm-up steps, then the imports no notebook needed first, one per step."""
-    yield from warm_up(shell)
+def _warming(shell, needs, later: list[str]):
+    """Warm-up steps (``runner.warm_up``), then the imports no notebook needed first, one each."""
+    yield from warm_up(shell, [need for need in WARMS if need in needs])
     for name in later:
         preload([name])
         yield
+
+
+def _chain(first, then):
+    """``first`` (a warm-up under way, or ``None``), then ``then``."""
+    if first is not None:
+        yield from first
+    yield from then
 
 
 def serve_calls(session: Session, stdin: int, stdout: int) -> None:

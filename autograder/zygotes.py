@@ -25,10 +25,11 @@ from pathlib import Path
 from .frames import read_frame, write_frame
 from .sandbox import Limits, find_bwrap, zygote_command
 
-#: Modules every zygote imports: ``IPython`` before its first notebook, the others once it is
-#: ready (while it waits for notebooks), unless the notebooks import them (then before too).
-BASE_PRELOAD = [
-    "IPython",
+#: What every zygote imports before its first notebook, with what the notebooks import.
+BASE_PRELOAD = ["IPython"]
+#: What a speculating zygote (``Zygote.speculate``) also imports, once it is ready and while
+#: it waits for notebooks: what a learner's cell may import that the source notebooks do not.
+SPECULATIVE_PRELOAD = [
     "matplotlib_inline.backend_inline",
     "numpy",
     "pandas",
@@ -75,7 +76,7 @@ def notebook_imports(paths) -> list[str]:
 
 def needed_first(preload: list[str]) -> list[str]:
     """What a zygote imports before its first notebook: IPython, and what the notebooks import."""
-    return list(dict.fromkeys(BASE_PRELOAD[:1] + list(preload)))
+    return list(dict.fromkeys(BASE_PRELOAD + list(preload)))
 
 
 class ZygoteError(RuntimeError):
@@ -85,9 +86,17 @@ class ZygoteError(RuntimeError):
 class Zygote:
     """A warm process (sandboxed or not) that runs notebooks' code cells on request."""
 
+    #: Whether zygotes started from now on import ``SPECULATIVE_PRELOAD`` and warm up
+    #: everything ``runner.warm_up`` can while idle, before any notebook needs it.  Off for
+    #: ``triad grade``, whose zygotes are seldom idle: a step under way holds up the next
+    #: notebook, and one no notebook needs is wasted (they warm what the notebooks turn out
+    #: to need).  A check server, idle between a learner's checks, turns it on.
+    speculate = False
+
     def __init__(self, preload: list[str], limits: Limits, sandboxed: bool = True):
         self.needed = needed_first(preload)
-        self.preload = list(dict.fromkeys(self.needed + BASE_PRELOAD))
+        extra = SPECULATIVE_PRELOAD if self.speculate else []
+        self.preload = list(dict.fromkeys(self.needed + extra))
         #: started by another process (``launch_early``), which this one was forked from
         self.adopted = False
         self.pidfd: int | None = None
@@ -121,8 +130,8 @@ class Zygote:
         self.scratch = None if self.sandboxed else tempfile.mkdtemp(prefix="triad-scratch-")
         scratch = "/tmp/work" if self.sandboxed else self.scratch
         later = [name for name in self.preload if name not in self.needed]
-        write_frame(self.process.stdin.fileno(),
-                    {"preload": self.needed, "later": later, "scratch": scratch})
+        write_frame(self.process.stdin.fileno(), {"preload": self.needed, "later": later,
+                                                  "scratch": scratch, "speculate": self.speculate})
 
     def hand_over(self) -> None:
         """Called in the process that launched it once the grading process using it is forked.

@@ -8,9 +8,11 @@ are handed to the grading processes, or stopped when they do not fit.
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import stat
+import time
 
 import pytest
 from jinja2 import Environment, FileSystemLoader
@@ -147,3 +149,73 @@ def test_nothing_is_started_without_a_source_or_a_submission(tmp_path):
     classroom = Classroom(tmp_path / "course")
     release(classroom, [A])
     assert zygotes.launch_early(classroom.root, A, sandboxed=False) == []
+
+
+# --- what a zygote warms up while it waits ---------------------------------------------------
+
+PROBE = ("import json, sys\n"
+         "print(json.dumps([m for m in sys.modules\n"
+         "                  if m.split('.')[0] in ('pandas', 'matplotlib')]))")
+
+
+def _loaded(zygote) -> list[str]:
+    """The pandas and matplotlib modules a notebook forked from ``zygote`` starts with."""
+    results, status, _ = zygote.run([PROBE], {})
+    assert status == "ok", results
+    return json.loads(results[0]["outputs"][0]["text"])
+
+
+def _settles(zygote, wanted, seconds: float = 60) -> bool:
+    """Whether ``wanted(_loaded(zygote))`` comes true while the zygote warms up, in time."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if wanted(_loaded(zygote)):
+            return True
+        time.sleep(0.5)
+    return False
+
+
+def test_a_grading_zygote_warms_only_what_the_notebooks_show_they_need():
+    zygote = zygotes.Zygote(["json"], Limits(), sandboxed=False)
+    try:
+        zygote.start()
+        for _ in range(6):  # idle in between: it has time to warm up anything it would
+            assert _loaded(zygote) == []
+        chart = ("import matplotlib\nmatplotlib.use('agg')\nimport matplotlib.pyplot as plt\n"
+                 "from IPython.display import Image, display\nimport io\n"
+                 "buffer = io.BytesIO()\nplt.plot([1, 2])\nplt.savefig(buffer, format='png')\n"
+                 "display(Image(buffer.getvalue()))")  # fmt: skip
+        results, status, _ = zygote.run([chart], {})
+        assert status == "ok" and "image/png" in results[0]["outputs"][0]["data"]
+        # one notebook showed a chart: the zygote now renders one itself, for the next ones
+        assert _settles(zygote, lambda loaded: "matplotlib.backends.backend_agg" in loaded)
+        assert "pandas" not in _loaded(zygote)
+    finally:
+        zygote.stop()
+
+
+def test_a_speculating_zygote_warms_everything_while_idle(monkeypatch):
+    monkeypatch.setattr(zygotes.Zygote, "speculate", True)
+    zygote = zygotes.Zygote(["json"], Limits(), sandboxed=False)
+    try:
+        zygote.start()
+        assert _settles(zygote, lambda loaded: {"pandas", "matplotlib.pyplot"} <= set(loaded))
+    finally:
+        zygote.stop()
+
+
+def test_the_marks_of_what_a_notebook_had_to_warm():
+    from autograder.runner import warms_needed
+
+    pandas_error = {"output_type": "error", "ename": "KeyError", "evalue": "'zz'",
+                    "traceback": ["File /venv/site-packages/pandas/core/frame.py:3761"]}
+    plain_error = {"output_type": "error", "ename": "NameError", "evalue": "x",
+                   "traceback": ["NameError: name 'x' is not defined"]}
+    table = {"output_type": "execute_result", "data": {"text/html": "<div><table>..."}}
+    chart = {"output_type": "display_data", "data": {"image/png": "iVBOR..."}}
+    assert warms_needed([{"outputs": [pandas_error, table]}, {"outputs": [chart]}]) == {
+        "pandas-errors", "tables", "charts"}
+    assert warms_needed([{"outputs": [plain_error, {"output_type": "stream", "text": "<table"}]}]) \
+        == set()
+    assert warms_needed([None, {"outputs": "x"}, {"outputs": [1, {"data": []}]}]) == set()
+    assert warms_needed("not a list") == set()
