@@ -589,9 +589,8 @@ def warm_up(shell, needs=("errors",)):
 
     A generator: each ``next`` takes one step, so the zygote can warm up while
     it waits for notebooks, never while one waits.  ``needs`` names what to warm
-    (``WARMS``): ``errors``, IPython's tracebacks, which nearly every cohort
-    shows; the others take longer than a notebook each and are warmed once the
-    notebooks show they need them (``warms_needed``).  Nothing here touches the
+    (``WARMS``): first ``first_warms``, then what the notebooks show they need
+    (``warms_needed``).  Nothing here touches the
     learner's namespace or pyplot's figures: compiled cells, formatted
     tracebacks, a table rendered to HTML and a chart rendered to PNG.
     """
@@ -615,6 +614,19 @@ def _warm_steps(shell, need: str) -> list:
 
 #: What ``warm_up`` can warm.
 WARMS = ("errors", "pandas-errors", "tables", "charts")
+
+
+def first_warms(speculate: bool = False) -> set[str]:
+    """What a zygote warms before any notebook has shown a need (all of it if ``speculate``).
+
+    IPython's tracebacks, and tables and charts where what the notebooks import
+    loaded pandas or matplotlib already: a step each, shorter than a notebook.
+    pandas' error paths take several seconds and wait for a notebook to show one.
+    """
+    if speculate:
+        return set(WARMS)
+    loaded = {"tables": "pandas", "charts": "matplotlib"}
+    return {"errors"} | {need for need, module in loaded.items() if module in sys.modules}
 
 
 def warms_needed(results: list[dict]) -> set[str]:

@@ -38,6 +38,7 @@ from autograder.runner import (
     WARMS,
     IsolationError,
     _libc,
+    first_warms,
     make_shell,
     run_child,
     truncated_notice,
@@ -342,8 +343,7 @@ def main() -> None:
     shell = make_shell()
     failed = preload(setup.get("preload", []))
     write_frame(stdout, {"ready": True, "language_info": language_info(), "failed": failed})
-    speculate = bool(setup.get("speculate"))
-    warmed = set(WARMS if speculate else ["errors"])
+    warmed = first_warms(bool(setup.get("speculate")))
     warming = _warming(shell, warmed, setup.get("later", []))
     while True:
         # Warm up while no notebook is waiting; objects that exist once a step is done are
