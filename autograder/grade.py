@@ -5,6 +5,7 @@ from __future__ import annotations
 import fnmatch
 import json
 import os
+import re
 import shutil
 import warnings
 from dataclasses import asdict, dataclass, field, fields
@@ -112,6 +113,12 @@ def submission_score(classroom: Classroom, assignment: str, learner: str) -> tup
 
 
 def _last_error(log: str | None) -> str:
+    """What went wrong, from nbgrader's log of an autograde that failed."""
+    kernel = re.search(r"No such kernel named (\S+)", log or "")
+    if kernel:  # nbgrader's last line only says to see the traceback above
+        return (f"its kernel, {kernel[1]}, is not installed here (see `jupyter kernelspec "
+                f"list`): nbgrader's executor, which grades notebooks for kernels other than "
+                f"Python, could not start it")
     lines = [line for line in (log or "").splitlines() if "ERROR" in line or "Error" in line]
     return lines[-1].strip() if lines else "nbgrader could not grade it (see the log)"
 
@@ -405,14 +412,17 @@ def feedback_problem(classroom: Classroom, assignment: str, outcomes: list[Outco
 
 
 def python_only(classroom: Classroom, assignment: str) -> bool:
-    """Whether every source notebook of ``assignment`` is for a Python kernel."""
+    """Whether every source notebook of ``assignment`` is for a Python kernel.
+
+    One that names no kernel is: nbgrader's executor starts Python's for it.
+    """
     for path in classroom.folder("source", assignment).glob("*.ipynb"):
         try:  # only its metadata is read: nbformat's validation is not needed for that
             with path.open(encoding="utf-8") as handle:
                 spec = json.load(handle).get("metadata", {}).get("kernelspec") or {}
         except Exception:  # an unreadable source is nbgrader's to report
             continue
-        if not isinstance(spec, dict):
+        if not isinstance(spec, dict) or not spec:
             continue
         language = spec.get("language") or ("python" if "python" in spec.get("name", "") else "")
         if language.lower() != "python":

@@ -134,6 +134,17 @@ with open("huge.bin", "wb") as fh:
 answer = 42"""
 
 
+R_KERNEL = {"name": "ir", "display_name": "R", "language": "R"}
+
+
+def with_kernelspec(nb, kernelspec: dict | None) -> nbformat.NotebookNode:
+    nb = copy.deepcopy(nb)
+    nb.metadata.pop("kernelspec", None)
+    if kernelspec is not None:
+        nb.metadata.kernelspec = kernelspec
+    return nb
+
+
 def build(root: Path) -> None:
     """The course root: its configuration, its assignments, its learners' submissions."""
     root.mkdir(parents=True)
@@ -148,6 +159,9 @@ def build(root: Path) -> None:
         "slow": {"p1": nbgrader_file("timeout"), "p2": nbgrader_file("infinite-loop")},
         "old": {"p1": nbgrader_file("test")},
         "hidden": {"p1": nbgrader_file("test-hidden-tests")},
+        # the source's own kernelspec: R (nbgrader's executor; no R kernel here), none (Python)
+        "r-source": {"p1": with_kernelspec(nbgrader_file("submitted-unchanged"), R_KERNEL)},
+        "no-kernel-source": {"p1": with_kernelspec(nbgrader_file("submitted-unchanged"), None)},
     }  # fmt: skip
     api = nbgrader_api(root)
     with Gradebook(api.coursedir.db_url, "compat") as gb:
@@ -243,6 +257,13 @@ def build(root: Path) -> None:
         cell.source = cell.source.replace("raise NotImplementedError()", "")
     hand_in("hidden", "passes-visible", {"p1": visible})
 
+    # a source for a kernel other than Python, and one that names no kernel
+    r_release = nbformat.read(root / "release" / "r-source" / "p1.ipynb", 4)
+    hand_in("r-source", "r-learner", {"p1": r_release})
+    hand_in("no-kernel-source", "changed", {"p1": with_kernelspec(changed(), None)})
+    hand_in("no-kernel-source", "unchanged", {"p1": nbformat.read(
+        root / "release" / "no-kernel-source" / "p1.ipynb", 4)})
+
     # metadata of older (or newer) nbgrader versions
     for version in ("test-v0", "test-v1", "test-v2", "too-new"):
         hand_in("old", version.removeprefix("test-"), {"p1": nbgrader_file(version)})
@@ -252,7 +273,7 @@ def build(root: Path) -> None:
     hand_in("old", "v0-updated", {"p1": updated})
 
 
-ASSIGNMENTS = ("ps1", "two", "files", "slow", "old", "hidden")
+ASSIGNMENTS = ("ps1", "two", "files", "slow", "old", "hidden", "r-source", "no-kernel-source")
 #: The course roots nbgrader's executor grades side by side: their assignments, and their
 #: learners (None: all).  nbgrader's takes about a second a notebook, so they share the work.
 STOCK = {
@@ -262,7 +283,8 @@ STOCK = {
     "stock-b": {"ps1": ["no-tests", "stripped", "duplicated-cell", "exits", "wrong-kernel",
                         "no-kernel", "empty-folder"],
                 "two": None, "old": None},
-    "stock-c": {"files": None, "slow": None, "hidden": None},
+    "stock-c": {"files": None, "slow": None, "hidden": None, "r-source": None,
+                "no-kernel-source": None},
 }  # fmt: skip
 
 #: nbgrader alone, with none of Triad's settings: where Triad differs on purpose.
@@ -530,6 +552,23 @@ def test_the_grader_writes_only_plain_names_and_follows_no_link(tmp_path):
     assert (dest / "sub" / "ok.txt").read_bytes() == b"yes"
 
 
+def test_a_source_for_another_kernel_goes_to_nbgraders_executor(graded):
+    """An R source is graded by nbgrader's own executor, which fails here as nbgrader does
+    (no R kernel is installed): not graded, with a gradebook row, never a crash."""
+    fast = same(graded, "r-source", "r-learner")
+    assert fast.status == "broken" and "Traceback" not in fast.message
+    assert grades_of(graded, "fast", "r-source", "r-learner"), "a flagged gradebook row"
+
+
+@pytest.mark.parametrize("learner", ["changed", "unchanged"])
+def test_a_source_that_names_no_kernel_is_python(graded, learner):
+    """nbgrader's kernel manager starts Python for a notebook that names no kernel, and Triad's
+    fast executor grades it: the same scores."""
+    fast = same(graded, "no-kernel-source", learner)
+    assert fast.status == "graded"
+    assert fast.score == {"changed": 2, "unchanged": 1}[learner]
+
+
 def test_hidden_tests_count(graded):
     outcome = same(graded, "hidden", "passes-visible")
     assert (outcome.score, outcome.max_score) == (1.5, 3)  # as in nbgrader's own test
@@ -583,7 +622,8 @@ def test_nothing_ungradeable_ends_in_a_traceback(graded):
     outcomes = graded["outcomes"]["fast"]
     broken = {key: o.message for key, o in outcomes.items() if o.status != "graded"}
     assert set(broken) == {("ps1", "bad-timestamp"), ("ps1", "exits"), ("ps1", "empty-folder"),
-                           ("old", "v0"), ("old", "v1"), ("old", "v2"), ("old", "too-new")}
+                           ("old", "v0"), ("old", "v1"), ("old", "v2"), ("old", "too-new"),
+                           ("r-source", "r-learner")}
     for message in broken.values():
         assert "Traceback" not in message and "Error:" not in message
         assert "KeyError" not in message and "AttributeError" not in message
@@ -591,3 +631,4 @@ def test_nothing_ungradeable_ends_in_a_traceback(graded):
     assert "os._exit()" in broken[("ps1", "exits")]
     assert "nbgrader update" in broken[("old", "v1")]
     assert "too new" in broken[("old", "too-new")]
+    assert "its kernel, ir, is not installed here" in broken[("r-source", "r-learner")]
