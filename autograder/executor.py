@@ -555,8 +555,12 @@ class FastGrader:
             self.judges[key] = Judge.from_source(nbformat.read(path, as_version=4))
         return self.judges[key]
 
-    def run_judged(self, nb, files: dict[str, bytes], judge: Judge) -> None:
-        """Run the learner's cells in the sandbox, then have the judge run every test cell here."""
+    def run_judged(self, nb, files: dict[str, bytes], judge: Judge,
+                   dest: Path | None = None) -> None:
+        """Run the learner's cells in the sandbox, then have the judge run every test cell here.
+
+        The files the learner's cells wrote are kept in ``dest``, as ``run_cells`` keeps them.
+        """
         for cell in nb.cells:
             if cell.cell_type == "code":
                 cell.outputs = []
@@ -568,6 +572,8 @@ class FastGrader:
                                                      collect=judge.spec, around=judge.around)
         try:
             self._record(learner, results)
+            if dest is not None:
+                self.keep_written(dest, self.zygote.written, files)
             runs = judge.run_tests(collected or {}, self.zygote.call, self.settings.limits.call,
                                    self.settings.feedback)
         finally:
@@ -597,7 +603,7 @@ class FastGrader:
         if judge is None:
             self.run_cells(nb, files, dest, f"{name}.ipynb")
         else:
-            self.run_judged(nb, files, judge)
+            self.run_judged(nb, files, judge, dest)
         limits = self.settings.limits
         self.limit_notes += [note for note in limit_notes(nb.cells, limits.timeout, limits.memory)
                              if note not in self.limit_notes]

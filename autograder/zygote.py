@@ -245,6 +245,7 @@ class Session:
         answer = {"results": self.run_cells(), "status": self.status}
         if "collect" in self.job:
             answer["collected"] = self.collect() if self.status == "ok" else {}
+            answer["written"] = self.written() if self.status == "ok" else {}
         else:  # a notebook without declared answers: what it wrote, for its autograded folder
             answer["collected"] = self.written() if self.status == "ok" else {}
         return answer

@@ -106,6 +106,8 @@ class Zygote:
         self.scratch: str | None = None  # the unsandboxed zygote's working folders, removed by stop
         self.language_info: dict = {}
         self.serving = False  # a judged notebook's process is up, for calls of its functions
+        #: what the last notebook run wrote in its folder (``runner.written_files``), if known
+        self.written: dict | None = None
         self.log = tempfile.TemporaryFile()
 
     def start(self) -> None:
@@ -231,8 +233,9 @@ class Zygote:
         status (``ok``, or ``died``/``killed`` when the process running the
         notebook did not survive it; the cells it did not finish carry an
         error) and, when ``collect`` names the notebook's answers, those
-        answers as plain data.  Then the notebook's process stays up for
-        ``call``s of its functions until ``end``.
+        answers as plain data (else what the notebook wrote).  Then the
+        notebook's process stays up for ``call``s of its functions until
+        ``end``.  What the notebook wrote in its folder is kept in ``written``.
         """
         if not self.alive():
             self.start()
@@ -252,11 +255,13 @@ class Zygote:
         except Exception:
             # the zygote itself was killed (by learner code or the deadline): start a new one
             self.stop()
+            self.written = None
             return [dead_cell() for _ in cells], "died", {} if collect is not None else None
         if answer.get("results") is None:
             self.stop()
             raise ZygoteError(answer.get("message", "the grading worker failed"))
         self.serving = collect is not None
+        self.written = answer.get("written" if collect is not None else "collected")
         return answer["results"], answer["status"], answer.get("collected")
 
     @property

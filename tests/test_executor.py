@@ -106,6 +106,16 @@ def test_a_cell_past_its_time_is_interrupted_and_the_rest_runs():
     assert results[1]["outputs"][0]["data"]["text/plain"] == "'after'"
 
 
+#: A learner's cell that writes files beside the notebook, as a kernel in nbgrader's leaves them.
+WRITES = ("import os\nos.makedirs('out', exist_ok=True)\n"
+          "open('notes.txt', 'w').write('my notes')\nopen('out/table.csv', 'w').write('a,b')\n")
+
+
+def folder_files(folder) -> dict[str, str]:
+    return {path.relative_to(folder).as_posix(): path.read_text(errors="replace")
+            for path in sorted(folder.rglob("*")) if path.is_file() and path.suffix != ".ipynb"}
+
+
 @pytest.fixture(scope="module")
 def classroom(tmp_path_factory):
     classroom = Classroom(tmp_path_factory.mktemp("classroom"))
@@ -121,6 +131,9 @@ def classroom(tmp_path_factory):
                          + next(c.source for c in solution.cells
                                 if c.metadata.get("nbgrader", {}).get("grade_id") == "answers")),
         "syntax-error": edited(blank, answers="answers = {\n"),
+        "writes-files": edited(solution, answers=WRITES + next(
+            c.source for c in solution.cells
+            if c.metadata.get("nbgrader", {}).get("grade_id") == "answers")),
         "nbformat-3": nbformat.writes(nbformat.convert(copy.deepcopy(solution), 3)),
     }
     for learner, nb in cohort.items():
@@ -135,8 +148,13 @@ def scores(outcomes) -> dict:
 def test_fast_and_stock_scores_agree(classroom):
     fast = scores(grade_assignment(classroom, A, progress=False, sandbox=False, jobs=2))
     fast_nb = nbformat.read(classroom.folder("autograded", A, "solution") / "classify.ipynb", 4)
+    fast_files = folder_files(classroom.folder("autograded", A, "writes-files"))
     stock = scores(grade_assignment(classroom, A, progress=False, executor="stock"))
     assert fast == stock
+    # the judged notebook's files are kept as nbgrader's kernel leaves them, scores untouched
+    assert fast["writes-files"] == ("graded", 31)
+    assert fast_files == folder_files(classroom.folder("autograded", A, "writes-files"))
+    assert fast_files["notes.txt"] == "my notes" and fast_files["out/table.csv"] == "a,b"
     assert fast["solution"] == ("graded", 31) and fast["all-project"][1] < 31
     stock_nb = nbformat.read(classroom.folder("autograded", A, "solution") / "classify.ipynb", 4)
     assert [summary(c.get("outputs", [])) for c in fast_nb.cells] == [
