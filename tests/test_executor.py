@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import html
 import json
 import re
 
@@ -116,6 +117,19 @@ def folder_files(folder) -> dict[str, str]:
             for path in sorted(folder.rglob("*")) if path.is_file() and path.suffix != ".ipynb"}
 
 
+def feedback_marks(classroom, learner) -> tuple[list[str], list[str]]:
+    """What a learner's feedback page tells them: every score shown, every item explained.
+
+    The two executors' pages are laid out differently (Triad's template is its own),
+    so the visible text is compared, not the HTML.
+    """
+    page = (classroom.folder("feedback", A, learner) / "classify.html").read_text()
+    page = re.sub(r"<style.*?</style>|<script.*?</script>", " ", page, flags=re.S)
+    text = html.unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", page)))
+    return (re.findall(r"\d+(?:\.\d+)? / \d+(?:\.\d+)?", text),
+            re.findall(r"R\d\d: [^.]*", text))
+
+
 @pytest.fixture(scope="module")
 def classroom(tmp_path_factory):
     classroom = Classroom(tmp_path_factory.mktemp("classroom"))
@@ -149,8 +163,16 @@ def test_fast_and_stock_scores_agree(classroom):
     fast = scores(grade_assignment(classroom, A, progress=False, sandbox=False, jobs=2))
     fast_nb = nbformat.read(classroom.folder("autograded", A, "solution") / "classify.ipynb", 4)
     fast_files = folder_files(classroom.folder("autograded", A, "writes-files"))
+    learners = ("solution", "blank", "all-project", "stderr")
+    fast_pages = {learner: feedback_marks(classroom, learner) for learner in learners}
     stock = scores(grade_assignment(classroom, A, progress=False, executor="stock"))
     assert fast == stock
+    # the feedback pages show the same scores, cell by cell, and the same explanations
+    for learner in learners:
+        assert fast_pages[learner] == feedback_marks(classroom, learner), learner
+    marks, explained = fast_pages["all-project"]
+    assert marks[0] == f"{fast['all-project'][1]:.1f} / 31.0" and len(marks) == 7
+    assert any(line.startswith("R02: not project") for line in explained), explained
     # the judged notebook's files are kept as nbgrader's kernel leaves them, scores untouched
     assert fast["writes-files"] == ("graded", 31)
     assert fast_files == folder_files(classroom.folder("autograded", A, "writes-files"))
