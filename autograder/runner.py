@@ -590,9 +590,9 @@ def warm_up(shell, needs=("errors",)):
     A generator: each ``next`` takes one step, so the zygote can warm up while
     it waits for notebooks, never while one waits.  ``needs`` names what to warm
     (``WARMS``): first ``first_warms``, then what the notebooks show they need
-    (``warms_needed``).  Nothing here touches the
-    learner's namespace or pyplot's figures: compiled cells, formatted
-    tracebacks, a table rendered to HTML and a chart rendered to PNG.
+    (``warms_needed``).  Nothing here touches the learner's namespace or pyplot's
+    figures: compiled cells, formatted tracebacks, a table rendered to HTML and a
+    chart rendered to PNG.
     """
     for need in needs:
         for step in _warm_steps(shell, need):
