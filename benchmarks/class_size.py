@@ -159,6 +159,9 @@ def check_against_validate(base: Path, checks: dict[str, Path], runs: int = 3) -
     return {name: median(values) for name, values in times.items()}
 
 
+STOP_SERVER = "import sys\nfrom autograder import checkserver\ncheckserver.stop(sys.argv[1])"
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", type=int, nargs=2, default=None, metavar="N",
@@ -210,11 +213,12 @@ def main(argv: list[str] | None = None) -> int:
         print(f"triad check of a notebook unchanged since its last check "
               f"{checked['unchanged']:.2f} s")
     finally:
-        from autograder import checkserver
-
-        for name in checks:  # the servers and private course roots of the workspaces
-            checkserver.stop(base / f"workspace-{name}")
-            shutil.rmtree(check_course_dir(base / f"workspace-{name}"), ignore_errors=True)
+        for name, bin_dir in checks.items():  # the servers and private course roots
+            workspace = base / f"workspace-{name}"
+            # each installation names its server's socket after its own code: its own stop
+            subprocess.run([str(bin_dir / "python"), "-c", STOP_SERVER, str(workspace)],
+                           capture_output=True, check=False)
+            shutil.rmtree(check_course_dir(workspace), ignore_errors=True)
         shutil.rmtree(base, ignore_errors=True)
     return 0 if ok else 1
 
