@@ -488,8 +488,7 @@ class FastGrader:
             if cell.cell_type == "code":
                 cell.outputs = []
                 cell.execution_count = None
-        # without answers to collect, the zygote hands back what the notebook wrote instead
-        results, status, written = self.zygote.run([cell.source for cell in code], files)
+        results, status, _ = self.zygote.run([cell.source for cell in code], files)
         if status == "died":  # nbgrader does not grade a notebook whose kernel died either
             raise NotebookDied(
                 f"the process running {name} died before "
@@ -498,7 +497,7 @@ class FastGrader:
         self._record(code, results)
         nb.metadata["language_info"] = copy.deepcopy(self.zygote.language_info)
         if dest is not None:
-            self.keep_written(dest, written, files)
+            self.keep_written(dest, self.zygote.written, files)
 
     def keep_written(self, dest: Path, written, files: dict[str, bytes]) -> None:
         """Put the files a notebook wrote into ``dest``: regular files, within limits, no links.

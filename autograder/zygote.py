@@ -374,7 +374,7 @@ def main() -> None:
             needed = warms_needed(answer["results"]) - warmed
             if needed:  # the next notebooks will need these too: warmed once, here
                 warmed |= needed
-                warming = _chain(warming, _warming(shell, sorted(needed), []))
+                warming = _chain(warming, _warming(shell, needed, []))
             if "collect" in job:
                 serve_calls(session, stdin, stdout)
         except Exception as error:  # report, never die: the grader restarts us otherwise
