@@ -12,6 +12,8 @@ import json
 import os
 import shutil
 import stat
+import subprocess
+import sys
 import time
 
 import pytest
@@ -219,3 +221,25 @@ def test_the_marks_of_what_a_notebook_had_to_warm():
         == set()
     assert warms_needed([None, {"outputs": "x"}, {"outputs": [1, {"data": []}]}]) == set()
     assert warms_needed("not a list") == set()
+
+
+# --- the host's caches lent to the sandbox -----------------------------------------------------
+
+
+def test_the_font_cache_is_found_without_importing_matplotlib(tmp_path):
+    """Starting a sandbox looks up matplotlib's font cache; it never imports matplotlib to do so."""
+    probe = ("import json, sys\n"
+             "from autograder.sandbox import matplotlib_cache\n"
+             "found = matplotlib_cache()\n"
+             "print(json.dumps([str(found) if found else None, 'matplotlib' in sys.modules]))")
+    env = dict(os.environ, MPLCONFIGDIR=str(tmp_path))
+
+    def lookup() -> list:
+        out = subprocess.run([sys.executable, "-c", probe], env=env, capture_output=True,
+                             text=True, check=True)
+        return json.loads(out.stdout)
+
+    assert lookup() == [None, False]  # none built yet: none lent, and matplotlib not imported
+    (tmp_path / "fontlist-v330.json").write_text("{}")
+    (tmp_path / "fontlist-v390.json").write_text("{}")
+    assert lookup() == [str(tmp_path / "fontlist-v390.json"), False]  # the newest
