@@ -404,6 +404,11 @@ def _around(hook: str | None):
     return getattr(importlib.import_module(module), name)()
 
 
+#: The exit status of a call's process once it has sent its reply.  Any other, such as the
+#: ``os._exit(0)`` of a learner's function, means it sent none, and the call fails at once.
+REPLIED = 86
+
+
 def call_function(shell, message: dict, sock_fd: int, around: str | None) -> None:
     """In a fresh fork: call the learner's function on plain inputs, reply with a plain result."""
     from autograder.plain import decode, encode
@@ -425,8 +430,11 @@ def call_function(shell, message: dict, sock_fd: int, around: str | None) -> Non
             name, text = "Exception", ""
         reply = {"error": {"type": name[:80], "message": text[:1000]}}
     RECORDER.take()
-    write_frame(sock_fd, reply)
-    os._exit(0)
+    try:
+        write_frame(sock_fd, reply)
+    except BaseException:
+        os._exit(1)
+    os._exit(REPLIED)
 
 
 def run_child(shell, sock: socket.socket, job: dict, limits: dict, isolated: bool,
@@ -496,8 +504,7 @@ def run_child(shell, sock: socket.socket, job: dict, limits: dict, isolated: boo
             pid = os.fork()
             if pid == 0:
                 call_function(shell, message, fd, job.get("around"))
-            status = _wait(pid)
-            if status != 0:
+            if _wait(pid) != REPLIED:  # it ended without a reply: say so now, not at its time limit
                 write_frame(fd, {"error": {"type": "SystemExit",
                                            "message": "the function stopped its process"}})
         else:

@@ -362,7 +362,9 @@ def plan(tmp_path_factory):
     submit(classroom, PLAN, "m-copies-the-course",
            {"plan": _attacked(solved, "critical_path", WRONG_WEEKS + COPIES_THE_COURSE)})
     submit(classroom, PLAN, "z-solution", {"plan": solved})
-    outcomes = {o.learner: o for o in grade_assignment(classroom, PLAN, progress=False, jobs=1)}
+    limits = Limits(call=3.0)  # each call that never returns waits this long
+    outcomes = {o.learner: o for o in grade_assignment(classroom, PLAN, progress=False, jobs=1,
+                                                       limits=limits)}  # fmt: skip
     return classroom, outcomes
 
 
@@ -376,6 +378,14 @@ def test_a_function_answer_earns_only_what_its_results_earn(plan, attack):
 def test_a_call_past_its_time_is_reported_and_the_rest_is_marked(plan):
     classroom, _ = plan
     assert "did not finish within" in _outputs(classroom, "m-never-returns", PLAN, "plan")
+
+
+def test_a_call_that_ends_its_process_fails_at_once(plan):
+    """A function that exits without answering is reported as such, not as one out of time."""
+    classroom, _ = plan
+    outputs = _outputs(classroom, "m-exits", PLAN, "plan")
+    assert "the function stopped its process" in outputs
+    assert "did not finish within" not in outputs
 
 
 @pytest.mark.xfail(strict=True, reason="course/planning.py, which lessons 5 and 6 use, is a "
