@@ -27,6 +27,7 @@ from test_report import row
 
 from autograder.classroom import Classroom
 from autograder.paths import database_url
+from autograder.zygotes import default_jobs
 
 A = "classify-responsibilities"
 # learner -> expected score out of 31; "broken" is not graded at all
@@ -133,7 +134,13 @@ def sql(url: str, query: str) -> list[tuple]:
         return db.execute(query).fetchall()
 
 
-@pytest.fixture(scope="module", params=[None, 2], ids=["default-jobs", "jobs-2"])
+#: ``triad grade`` with its default number of grading processes, and with two where that
+#: default is not two already (one core), so that parallel grading is always among them.
+JOBS = [None] + ([2] if default_jobs() != 2 else [])
+JOB_IDS = [f"jobs-{jobs}" if jobs else "default-jobs" for jobs in JOBS]
+
+
+@pytest.fixture(scope="module", params=JOBS, ids=JOB_IDS)
 def flow(request, postgres, tmp_path_factory):
     """Release, submit, grade twice, export and report with the gradebook on PostgreSQL."""
     jobs = request.param
