@@ -244,19 +244,23 @@ def cmd_check(args) -> int:
             text, status = answer
             print(text)
             return status
+    from . import judgehost
     from .paths import check_course_dir
     from .sandbox import find_bwrap
     from .zygotes import launch_early, stop_early
 
-    # the zygote imports what the notebook needs while this process imports the grader
-    launch_early(check_course_dir(args.workspace), args.assignment, learners=1,
-                 sandboxed=find_bwrap() is not None)
+    # the zygote imports what the notebook needs, and the judging process what its tests
+    # need, while this process imports the grader
+    root = check_course_dir(args.workspace)
+    launch_early(root, args.assignment, learners=1, sandboxed=find_bwrap() is not None)
+    judgehost.launch(root, args.assignment)
     try:
         from .workspace import self_check
 
         result = self_check(args.workspace, args.assignment, answers=args.answers)
     finally:
         stop_early()
+        judgehost.stop_early()
     print(result.summary(), flush=True)
     checkserver.start(args.workspace, args.assignment)  # for the next check
     return 0 if result.outcome.status == "graded" else 1

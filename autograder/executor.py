@@ -36,6 +36,7 @@ from pathlib import Path
 
 import nbformat
 
+from . import judgehost
 from .files import (
     copy_regular_files,
     ignored,
@@ -46,6 +47,7 @@ from .files import (
     write_regular_file,
 )
 from .judge import Judge, is_test_cell
+from .judgehost import JudgeHost
 from .limits import limit_notes
 from .runner import MAX_WRITTEN_BYTES, MAX_WRITTEN_FILES
 from .sandbox import Limits, SandboxUnavailable, check_bwrap, find_bwrap
@@ -281,7 +283,8 @@ class FastGrader:
     nbgrader's preprocessors at one shared gradebook for the life of the process.
     """
 
-    def __init__(self, settings: Settings, lock=None, zygote: Zygote | None = None):
+    def __init__(self, settings: Settings, lock=None, zygote: Zygote | None = None,
+                 judge_host: JudgeHost | None = None):
         from nbconvert.exporters import Exporter, NotebookExporter
         from nbgrader.api import Gradebook
         from nbgrader.converters import Autograde, GenerateFeedback
@@ -344,6 +347,7 @@ class FastGrader:
                     pp.preprocess = self._locked(pp.preprocess)
         self.zygote = zygote or Zygote(settings.preload, settings.limits, settings.sandboxed)
         self.judges: dict[tuple[str, int], Judge | None] = {}
+        self.judge_host = judge_host  # judges in a process of its own (``autograder.judgehost``)
         self.skipped_links: list[str] = []  # the symbolic links of the submission being graded
         self.limit_notes: list[str] = []  # the limits the submission being graded hit
 
@@ -370,6 +374,8 @@ class FastGrader:
 
     def close(self) -> None:
         self.zygote.stop()
+        if self.judge_host is not None:
+            self.judge_host.close()
         with contextlib.suppress(Exception):
             self.gb.close()
 
@@ -545,17 +551,21 @@ class FastGrader:
             cell.outputs = [nbformat.from_dict(output) for output in result["outputs"]]
             cell.execution_count = result["execution_count"]
 
+    def source_of(self, name: str) -> Path:
+        """The source notebook of notebook ``name`` of this assignment."""
+        return Path(self.coursedir.format_path(self.coursedir.source_directory, ".",
+                                               self.settings.assignment)) / f"{name}.ipynb"
+
     def judge_of(self, name: str) -> Judge | None:
         """The judge of notebook ``name`` of this assignment (from ``source/``), or ``None``."""
-        path = Path(self.coursedir.format_path(self.coursedir.source_directory, ".",
-                                               self.settings.assignment)) / f"{name}.ipynb"
+        path = self.source_of(name)
         key = (str(path), path.stat().st_mtime_ns)
         if key not in self.judges:
             self.judges[key] = Judge.from_source(nbformat.read(path, as_version=4))
         return self.judges[key]
 
     def run_judged(self, nb, files: dict[str, bytes], judge: Judge,
-                   dest: Path | None = None) -> None:
+                   dest: Path | None = None, source: Path | None = None) -> None:
         """Run the learner's cells in the sandbox, then have the judge run every test cell here.
 
         The files the learner's cells wrote are kept in ``dest``, as ``run_cells`` keeps them.
@@ -573,8 +583,13 @@ class FastGrader:
             self._record(learner, results)
             if dest is not None:
                 self.keep_written(dest, self.zygote.written, files)
-            runs = judge.run_tests(collected or {}, self.zygote.call, self.settings.limits.call,
-                                   self.settings.feedback)
+            runs = None
+            args = (collected or {}, self.zygote.call, self.settings.limits.call,
+                    self.settings.feedback)
+            if self.judge_host is not None and source is not None:
+                runs = self.judge_host.run_tests(source, *args)
+            if runs is None:
+                runs = judge.run_tests(*args)
         finally:
             self.zygote.end()
         count = max([cell.execution_count or 0 for cell in learner], default=0)
@@ -602,7 +617,7 @@ class FastGrader:
         if judge is None:
             self.run_cells(nb, files, dest, f"{name}.ipynb")
         else:
-            self.run_judged(nb, files, judge, dest)
+            self.run_judged(nb, files, judge, dest, self.source_of(name))
         limits = self.settings.limits
         self.limit_notes += [note for note in limit_notes(nb.cells, limits.timeout, limits.memory)
                              if note not in self.limit_notes]
@@ -721,12 +736,13 @@ def _chmod_files(folder: Path, mode: int) -> None:
 
 
 def _worker(conn, settings: Settings, lock, zygote: Zygote | None = None,
-            others: tuple[Zygote, ...] = ()) -> None:
+            others: tuple[Zygote, ...] = (), judge_host: JudgeHost | None = None) -> None:
     """A grading process: receives learner ids, sends back outcomes, until told to stop.
 
     ``zygote``, when given, was started by the parent (``zygotes.launch_early``)
     and is this process's from now on; ``others`` are the parent's other early
-    zygotes, whose pipes this process inherited and closes.
+    zygotes, whose pipes this process inherited and closes.  ``judge_host``, when
+    given, judges for this process (``judgehost.launch``).
     """
     global _POOL
     _POOL = None  # the parent's, copied by fork: not this process's to manage
@@ -746,7 +762,7 @@ def _worker(conn, settings: Settings, lock, zygote: Zygote | None = None,
     try:
         if zygote.process is None:
             zygote.launch()  # it warms up while this process sets nbgrader up
-        grader = FastGrader(settings, lock, zygote)
+        grader = FastGrader(settings, lock, zygote, judge_host)
         grader.warm_up()
         zygote.wait_ready()
     except Exception as error:
@@ -787,6 +803,7 @@ class Pool:
         self.key = self.key_of(settings, jobs)
         self.early = list(early or [])  # started by launch_early, one for each of the first slots
         self.handed_over: list[Zygote] = []
+        self.judge_hosts: list[JudgeHost] = []  # handed over, reaped by ``close``
         self.first = settings
         self.jobs = jobs
         self.context = multiprocessing.get_context("fork")
@@ -801,12 +818,17 @@ class Pool:
     def spawn(self) -> _Slot:
         ours, theirs = self.context.Pipe()
         zygote = self.early.pop(0) if self.early else None
+        judge_host = judgehost.hand_over()  # the first process's, if one was launched
         process = self.context.Process(
-            target=_worker, args=(theirs, self.first, self.lock, zygote, tuple(self.early)),
+            target=_worker,
+            args=(theirs, self.first, self.lock, zygote, tuple(self.early), judge_host),
             daemon=True,
         )
         process.start()
         theirs.close()
+        if judge_host is not None:
+            judge_host.close()  # the grading process's from now on
+            self.judge_hosts.append(judge_host)
         if zygote is not None:
             zygote.hand_over()
             self.handed_over.append(zygote)
@@ -827,6 +849,9 @@ class Pool:
                 slot.process.kill()
         for zygote in self.early + self.handed_over:
             zygote.reap()
+        for host in self.judge_hosts:
+            host.stop()
+        self.judge_hosts = []
         self.slots, self.idle, self.early, self.handed_over = [], [], [], []
 
     def grade(self, settings: Settings, learners: list[str], on_result, on_wait=None) -> None:

@@ -33,10 +33,12 @@ import traceback
 import types
 import warnings
 from dataclasses import dataclass, field
-
-from nbformat import NotebookNode
+from typing import TYPE_CHECKING
 
 from .plain import decode, encode, is_missing
+
+if TYPE_CHECKING:  # not imported here: a judging process of its own does without nbformat
+    from nbformat import NotebookNode
 
 KINDS = ("data", "function")
 #: How much feedback says of a mistake; the policy reaches the checks in this variable.

@@ -59,18 +59,22 @@ def _code_sources(path) -> list[str]:
 
 def notebook_imports(paths) -> list[str]:
     """The modules the notebooks at ``paths`` import (from their source code, never run)."""
+    return source_imports(source for path in paths for source in _code_sources(path))
+
+
+def source_imports(sources) -> list[str]:
+    """The modules the Python ``sources`` import (read, never run)."""
     found: list[str] = []
-    for path in paths:
-        for source in _code_sources(path):
-            try:
-                tree = ast.parse(source)
-            except (SyntaxError, ValueError):
-                continue
-            for node in ast.walk(tree):
-                if isinstance(node, ast.Import):
-                    found += [alias.name for alias in node.names]
-                elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
-                    found.append(node.module)
+    for source in sources:
+        try:
+            tree = ast.parse(source)
+        except (SyntaxError, ValueError):
+            continue
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Import):
+                found += [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+                found.append(node.module)
     return list(dict.fromkeys(found))
 
 
