@@ -94,8 +94,9 @@ def launch(root: Path | str, assignment: str) -> JudgeHost | None:
     pipes) are closed in it; it ends with the process that launched it.
     """
     global _EARLY
-    from .zygotes import _EARLY as zygotes
+    from .zygotes import forget_early
 
+    stop_early()  # one at a time
     sources = sorted(Path(root).joinpath("source", assignment).glob("*.ipynb"))
     if not any(_declares_answers(path) for path in sources):
         return None
@@ -105,8 +106,7 @@ def launch(root: Path | str, assignment: str) -> JudgeHost | None:
         status = 1
         try:
             ours.close()
-            for zygote in zygotes:
-                zygote.forget()
+            forget_early()
             _serve(theirs, sources)
             status = 0
         finally:

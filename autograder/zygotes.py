@@ -375,6 +375,12 @@ def take_early(preload: list[str], limits: Limits, sandboxed: bool) -> list[Zygo
     return fits
 
 
+def forget_early() -> None:
+    """In a process forked from the one that launched them: close the pipes it inherited."""
+    for zygote in _EARLY:
+        zygote.forget()
+
+
 def stop_early() -> None:
     """Stop the zygotes ``launch_early`` started that were never taken."""
     for zygote in _EARLY:

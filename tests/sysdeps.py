@@ -8,15 +8,19 @@ except under ``CI=true``, where a missing system package fails the test.
 
 from __future__ import annotations
 
+import fcntl
 import os
 import shutil
 import subprocess
+import tempfile
 import threading
 
 import pytest
 
 _lock = threading.Lock()
 _updated = False
+#: apt refuses to run twice at once: test processes running side by side take turns here.
+_LOCK_FILE = os.path.join(tempfile.gettempdir(), "triad-tests-apt.lock")
 
 
 def _apt_install(*packages: str) -> str | None:
@@ -25,7 +29,8 @@ def _apt_install(*packages: str) -> str | None:
     if os.geteuid() != 0 or not shutil.which("apt-get"):
         return "not root with apt-get"
     env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
-    with _lock:
+    with _lock, open(_LOCK_FILE, "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
         if not _updated:
             subprocess.run(["apt-get", "update", "-qq"], env=env, capture_output=True, check=False)
             _updated = True
