@@ -47,7 +47,6 @@ from .files import (
     write_regular_file,
 )
 from .judge import Judge, is_test_cell
-from .judgehost import JudgeHost
 from .limits import limit_notes
 from .runner import MAX_WRITTEN_BYTES, MAX_WRITTEN_FILES
 from .sandbox import Limits, SandboxUnavailable, check_bwrap, find_bwrap
@@ -284,7 +283,7 @@ class FastGrader:
     """
 
     def __init__(self, settings: Settings, lock=None, zygote: Zygote | None = None,
-                 judge_host: JudgeHost | None = None):
+                 judge_host: judgehost.JudgeHost | None = None):
         from nbconvert.exporters import Exporter, NotebookExporter
         from nbgrader.api import Gradebook
         from nbgrader.converters import Autograde, GenerateFeedback
@@ -736,7 +735,8 @@ def _chmod_files(folder: Path, mode: int) -> None:
 
 
 def _worker(conn, settings: Settings, lock, zygote: Zygote | None = None,
-            others: tuple[Zygote, ...] = (), judge_host: JudgeHost | None = None) -> None:
+            others: tuple[Zygote, ...] = (),
+            judge_host: judgehost.JudgeHost | None = None) -> None:
     """A grading process: receives learner ids, sends back outcomes, until told to stop.
 
     ``zygote``, when given, was started by the parent (``zygotes.launch_early``)
@@ -803,7 +803,7 @@ class Pool:
         self.key = self.key_of(settings, jobs)
         self.early = list(early or [])  # started by launch_early, one for each of the first slots
         self.handed_over: list[Zygote] = []
-        self.judge_hosts: list[JudgeHost] = []  # handed over, reaped by ``close``
+        self.judge_hosts: list[judgehost.JudgeHost] = []  # handed over, reaped by ``close``
         self.first = settings
         self.jobs = jobs
         self.context = multiprocessing.get_context("fork")
