@@ -21,7 +21,11 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[test,hub]'
 	touch $(STAMP)
 
+# An editable install compiles none of the project's own modules, and where Python may not
+# write bytecode (PYTHONDONTWRITEBYTECODE, a read-only or shared install) every command
+# would compile them again; compileall skips those already up to date.
 setup: $(STAMP)
+	$(BIN)/python -m compileall -q autograder course
 
 lab: setup
 	$(BIN)/triad lab
