@@ -258,7 +258,7 @@ def _memoize_filters(exporter) -> None:
     exporter.register_filter("markdown2html", cached_markdown)
 
 
-#: A notebook with a cell of each kind the feedback pages show, for ``FastGrader.warm_up``.
+#: A notebook with a cell of each kind the feedback pages show, for ``FeedbackPages.warm_up``.
 _WARM_NOTEBOOK = nbformat.from_dict({
     "nbformat": 4, "nbformat_minor": 5,
     "metadata": {"language_info": {"name": "python", "pygments_lexer": "ipython3"}},
@@ -275,6 +275,105 @@ _WARM_NOTEBOOK = nbformat.from_dict({
 })  # fmt: skip
 
 
+#: A submission's note when its grades are in but its feedback pages could not be written.
+FEEDBACK_FAILED = "graded, but its feedback could not be generated"
+
+
+def _exporter(cls, app, preprocessors):
+    """An exporter of class ``cls`` set up as ``app`` sets up its own, with ``preprocessors``."""
+    made = cls(parent=app, config=app.config)
+    for pp in preprocessors:
+        made.register_preprocessor(pp)
+    return made
+
+
+def _resources(settings: Settings, learner: str, notebook: str) -> dict:
+    """What nbgrader's converters give their exporters for one notebook of one learner."""
+    return {
+        "unique_key": notebook,
+        "output_files_dir": f"{notebook}_files",
+        "nbgrader": {
+            "student": learner,
+            "assignment": settings.assignment,
+            "notebook": notebook,
+            "db_url": settings.db_url,
+        },
+    }
+
+
+class FeedbackPages:
+    """``nbgrader generate_feedback`` for one learner at a time, with a warm HTML exporter.
+
+    A grading process has one (``FastGrader.pages``).  When a fresh pool grades
+    a single submission (a ``triad check``), the command that waits for it has
+    one too (see ``Pool.grade``): it warms up there, on the core the grading
+    process leaves free, instead of before the grading.
+    """
+
+    def __init__(self, settings: Settings, coursedir=None, config=None):
+        from nbgrader.converters import GenerateFeedback
+        from nbgrader.coursedir import CourseDirectory
+        from nbgrader.preprocessors.getgrades import GetGrades
+
+        from .config import nbgrader_config
+
+        if config is None:
+            config = nbgrader_config(settings.root, settings.db_url)
+        if coursedir is None:
+            coursedir = CourseDirectory(config=config)
+        self.coursedir = coursedir
+        app = GenerateFeedback(coursedir=coursedir, config=config)
+        app.update_config(type(config)({"HTMLExporter": {
+            "template_name": FEEDBACK_TEMPLATE,
+            "extra_template_basedirs": feedback_template_dirs(),
+            "extra_template_paths": feedback_template_dirs()[1:],  # for 'feedback/index.html.j2'
+        }}))
+        self.html = _exporter(_feedback_exporter_class(), app, app.preprocessors)
+        _memoize_filters(self.html)
+        self.permissions = int(str(app.permissions), 8)
+        self._reads_gradebook = GetGrades
+
+    def warm_up(self) -> None:
+        """Render a small page before the first submission needs one.
+
+        The first page is several times slower than the next ones: it loads and
+        compiles every template of the page (from ``template_cache`` when it can),
+        and builds the syntax highlighter and the Markdown renderer.  This page
+        skips the preprocessor that reads the gradebook (its scores are given
+        here), so it touches neither the gradebook nor any file.
+        """
+        preprocessors = self.html._preprocessors
+        self.html._preprocessors = [pp for pp in preprocessors
+                                    if not isinstance(pp, self._reads_gradebook)]
+        scores = {"notebook": "warm-up", "score": 0, "max_score": 1, "late_penalty": 0}
+        try:
+            self.html.from_notebook_node(copy.deepcopy(_WARM_NOTEBOOK),
+                                         resources={"nbgrader": scores})
+        except Exception:
+            pass  # the first real page does it, a little later
+        finally:
+            self.html._preprocessors = preprocessors
+
+    def write(self, settings: Settings, learner: str, present: list[str]) -> bool:
+        """The pages of ``present`` (notebook names) from ``learner``'s autograded folder."""
+        a, coursedir = settings.assignment, self.coursedir
+        dest = Path(coursedir.format_path(coursedir.autograded_directory, learner, a))
+        out = Path(coursedir.format_path(coursedir.feedback_directory, learner, a))
+        try:
+            if out.exists() and not settings.selected:
+                _rmtree(out)
+            out.mkdir(parents=True, exist_ok=True)
+            copy_regular_files(dest, out, coursedir.ignore + ["*.ipynb"])
+            for name in present:
+                html, _ = self.html.from_filename(str(dest / f"{name}.ipynb"),
+                                                  resources=_resources(settings, learner, name))
+                (out / f"{name}.html").write_text(html, encoding="utf-8")
+            _chmod_files(out, self.permissions)
+            return True
+        except Exception:
+            return False
+
+
 class FastGrader:
     """Autograde and write feedback for submissions of one assignment, in this process.
 
@@ -286,7 +385,7 @@ class FastGrader:
                  judge_host: judgehost.JudgeHost | None = None):
         from nbconvert.exporters import Exporter, NotebookExporter
         from nbgrader.api import Gradebook
-        from nbgrader.converters import Autograde, GenerateFeedback
+        from nbgrader.converters import Autograde
         from nbgrader.coursedir import CourseDirectory
         from nbgrader.preprocessors import (
             getgrades,
@@ -304,31 +403,15 @@ class FastGrader:
         self.coursedir = CourseDirectory(config=config)
         self.coursedir.assignment_id = settings.assignment
         self.autograde = Autograde(coursedir=self.coursedir, config=config)
-        self.feedback_app = GenerateFeedback(coursedir=self.coursedir, config=config)
-        self.feedback_app.update_config(type(config)({"HTMLExporter": {
-            "template_name": FEEDBACK_TEMPLATE,
-            "extra_template_basedirs": feedback_template_dirs(),
-            "extra_template_paths": feedback_template_dirs()[1:],  # for 'feedback/index.html.j2'
-        }}))
+        self.pages = FeedbackPages(settings, self.coursedir, config)
         self.Exporter = Exporter
-
-        def exporter(cls, app, preprocessors):
-            made = cls(parent=app, config=app.config)
-            for pp in preprocessors:
-                made.register_preprocessor(pp)
-            return made
-
-        self.sanitizer = exporter(NotebookExporter, self.autograde,
-                                  self.autograde.sanitize_preprocessors)
+        self.sanitizer = _exporter(NotebookExporter, self.autograde,
+                                   self.autograde.sanitize_preprocessors)
         execute_names = {"Execute", "ExecutePreprocessor"}
         after = [pp for pp in self.autograde.autograde_preprocessors
                  if getattr(pp, "__name__", str(pp).rsplit(".", 1)[-1]) not in execute_names]
-        self.finisher = exporter(NotebookExporter, self.autograde, after)
-        self.html = exporter(_feedback_exporter_class(), self.feedback_app,
-                             self.feedback_app.preprocessors)
-        _memoize_filters(self.html)
+        self.finisher = _exporter(NotebookExporter, self.autograde, after)
         self.permissions = int(str(self.autograde.permissions), 8)
-        self.feedback_permissions = int(str(self.feedback_app.permissions), 8)
         SharedGradebook.shared = Gradebook(settings.db_url, course_id(config))
         for module in (getgrades, latesubmissions, overwritecells, overwritekernelspec,
                        saveautogrades):
@@ -336,11 +419,11 @@ class FastGrader:
         self.gb = SharedGradebook.shared
         _cache_metadata_schema()
         # Only the steps that use the gradebook wait for the other grading processes.
-        self.uses_gradebook = uses_gradebook = (
+        uses_gradebook = (
             getgrades.GetGrades, latesubmissions.AssignLatePenalties,
             overwritecells.OverwriteCells, overwritekernelspec.OverwriteKernelspec,
             saveautogrades.SaveAutoGrades)  # fmt: skip
-        for made in (self.sanitizer, self.finisher, self.html):
+        for made in (self.sanitizer, self.finisher, self.pages.html):
             for pp in made._preprocessors:
                 if isinstance(pp, uses_gradebook):
                     pp.preprocess = self._locked(pp.preprocess)
@@ -351,25 +434,8 @@ class FastGrader:
         self.limit_notes: list[str] = []  # the limits the submission being graded hit
 
     def warm_up(self) -> None:
-        """Render a small feedback page before the first submission needs one.
-
-        The first page is several times slower than the next ones: it loads and
-        compiles every template of the page (from ``template_cache`` when it can),
-        and builds the syntax highlighter and the Markdown renderer.  This page
-        skips the preprocessors that use the gradebook (its scores are given
-        here), so it touches neither the gradebook nor any file.
-        """
-        preprocessors = self.html._preprocessors
-        self.html._preprocessors = [pp for pp in preprocessors
-                                    if not isinstance(pp, self.uses_gradebook)]
-        scores = {"notebook": "warm-up", "score": 0, "max_score": 1, "late_penalty": 0}
-        try:
-            self.html.from_notebook_node(copy.deepcopy(_WARM_NOTEBOOK),
-                                         resources={"nbgrader": scores})
-        except Exception:
-            pass  # the first real page does it, a little later
-        finally:
-            self.html._preprocessors = preprocessors
+        """Warm the feedback pages up (``FeedbackPages.warm_up``)."""
+        self.pages.warm_up()
 
     def close(self) -> None:
         self.zygote.stop()
@@ -413,18 +479,6 @@ class FastGrader:
                 db.__dict__.pop("commit", None)
                 db.rollback()
                 raise
-
-    def resources(self, learner: str, notebook: str) -> dict:
-        return {
-            "unique_key": notebook,
-            "output_files_dir": f"{notebook}_files",
-            "nbgrader": {
-                "student": learner,
-                "assignment": self.settings.assignment,
-                "notebook": notebook,
-                "db_url": self.settings.db_url,
-            },
-        }
 
     def _ignore(self) -> list[str]:
         return self.coursedir.ignore + ["*.ipynb"]
@@ -606,7 +660,7 @@ class FastGrader:
         nb.metadata["language_info"] = copy.deepcopy(self.zygote.language_info)
 
     def grade_notebook(self, learner: str, name: str, submitted: Path, dest: Path, files) -> None:
-        resources = self.resources(learner, name)
+        resources = _resources(self.settings, learner, name)
         notebook = submitted / f"{name}.ipynb"
         if notebook.is_symlink():  # never read through a learner's link
             raise OSError(f"{notebook.name} is a symbolic link, not a notebook: it was not read")
@@ -624,24 +678,6 @@ class FastGrader:
         path = dest / f"{name}.ipynb"
         path.write_text(nbformat.writes(nb), encoding="utf-8")
 
-    def write_feedback(self, learner: str, dest: Path, present: list[str]) -> bool:
-        """``nbgrader generate_feedback`` for this learner, with a warm HTML exporter."""
-        a = self.settings.assignment
-        out = Path(self.coursedir.format_path(self.coursedir.feedback_directory, learner, a))
-        try:
-            if out.exists() and not self.settings.selected:
-                _rmtree(out)
-            out.mkdir(parents=True, exist_ok=True)
-            copy_regular_files(dest, out, self._ignore())
-            for name in present:
-                html, _ = self.html.from_filename(str(dest / f"{name}.ipynb"),
-                                                  resources=self.resources(learner, name))
-                (out / f"{name}.html").write_text(html, encoding="utf-8")
-            _chmod_files(out, self.feedback_permissions)
-            return True
-        except Exception:
-            return False
-
     def check_timestamp(self, submitted: Path) -> None:
         """Say plainly that ``timestamp.txt`` cannot be read (nbgrader's own check fails)."""
         try:
@@ -649,8 +685,12 @@ class FastGrader:
         except Exception:  # nbgrader calls a method its CourseDirectory does not have
             raise ValueError(_bad_timestamp(submitted)) from None
 
-    def grade(self, learner: str) -> dict:
-        """Grade one learner; return the fields of an ``Outcome``."""
+    def grade(self, learner: str, pages: bool = True) -> dict:
+        """Grade one learner; return the fields of an ``Outcome``.
+
+        Without ``pages`` the feedback pages are not written: the result names
+        the notebooks to write them for (``pages``), for ``with_pages``.
+        """
         from .grade import inspect_submission
 
         a = self.settings.assignment
@@ -673,15 +713,23 @@ class FastGrader:
             return {"learner": learner, "status": "broken",
                     "message": f"could not be graded: {_explained(error)}",
                     "detail": traceback.format_exc()}  # fmt: skip
-        feedback = self.write_feedback(learner, dest, present)
         with self.gradebook() as gb:
             submission = gb.find_submission(a, learner)
             score, max_score = float(submission.score), float(submission.max_score)
-        message = "" if feedback else "graded, but its feedback could not be generated"
-        message = "; ".join(filter(None, [*self.limit_notes, message,
-                                          skipped_message(self.skipped_links)]))
-        return {"learner": learner, "status": "graded", "score": score,
-                "max_score": max_score, "message": message}  # fmt: skip
+        result = {"learner": learner, "status": "graded", "score": score, "max_score": max_score,
+                  "message": "; ".join(filter(None, [*self.limit_notes,
+                                                     skipped_message(self.skipped_links)]))}
+        if not pages:
+            return {**result, "pages": present}  # the caller writes them
+        return with_pages(result, self.pages.write(self.settings, learner, present))
+
+
+def with_pages(result: dict, written: bool) -> dict:
+    """A graded ``result`` once its feedback pages were ``written``, or could not be."""
+    result = {key: value for key, value in result.items() if key != "pages"}
+    if not written:
+        result["message"] = "; ".join(filter(None, [result["message"], FEEDBACK_FAILED]))
+    return result
 
 
 def _bad_timestamp(submitted: Path) -> str:
@@ -736,13 +784,14 @@ def _chmod_files(folder: Path, mode: int) -> None:
 
 def _worker(conn, settings: Settings, lock, zygote: Zygote | None = None,
             others: tuple[Zygote, ...] = (),
-            judge_host: judgehost.JudgeHost | None = None) -> None:
+            judge_host: judgehost.JudgeHost | None = None, warm: bool = True) -> None:
     """A grading process: receives learner ids, sends back outcomes, until told to stop.
 
     ``zygote``, when given, was started by the parent (``zygotes.launch_early``)
     and is this process's from now on; ``others`` are the parent's other early
     zygotes, whose pipes this process inherited and closes.  ``judge_host``, when
-    given, judges for this process (``judgehost.launch``).
+    given, judges for this process (``judgehost.launch``).  Without ``warm`` the
+    feedback pages are not warmed up first (the first page does it).
     """
     global _POOL
     _POOL = None  # the parent's, copied by fork: not this process's to manage
@@ -763,7 +812,8 @@ def _worker(conn, settings: Settings, lock, zygote: Zygote | None = None,
         if zygote.process is None:
             zygote.launch()  # it warms up while this process sets nbgrader up
         grader = FastGrader(settings, lock, zygote, judge_host)
-        grader.warm_up()
+        if warm:
+            grader.warm_up()
         zygote.wait_ready()
     except Exception as error:
         zygote.stop()
@@ -778,12 +828,12 @@ def _worker(conn, settings: Settings, lock, zygote: Zygote | None = None,
                 break
             if job is None:
                 break
-            settings, learner = job
+            settings, learner, pages = job
             if settings != grader.settings:  # the next assignment
                 grader.settings = settings
                 zygote.limits = settings.limits
                 zygote.require(settings.preload)
-            conn.send(grader.grade(learner))
+            conn.send(grader.grade(learner, pages))
     finally:
         grader.close()
 
@@ -815,13 +865,13 @@ class Pool:
     def key_of(settings: Settings, jobs: int) -> tuple:
         return (settings.root, settings.db_url, settings.sandboxed, jobs)
 
-    def spawn(self) -> _Slot:
+    def spawn(self, warm: bool = True) -> _Slot:
         ours, theirs = self.context.Pipe()
         zygote = self.early.pop(0) if self.early else None
         judge_host = judgehost.hand_over()  # the first process's, if one was launched
         process = self.context.Process(
             target=_worker,
-            args=(theirs, self.first, self.lock, zygote, tuple(self.early), judge_host),
+            args=(theirs, self.first, self.lock, zygote, tuple(self.early), judge_host, warm),
             daemon=True,
         )
         process.start()
@@ -857,18 +907,28 @@ class Pool:
     def grade(self, settings: Settings, learners: list[str], on_result, on_wait=None) -> None:
         pending = list(reversed(learners))
         wanted = max(1, min(self.jobs, len(learners)))
-        while len(self.slots) < wanted:
-            self.spawn()
         remaining = len(learners)
 
-        def feed(slot: _Slot) -> None:
+        def feed(slot: _Slot, pages: bool = True) -> None:
             if pending:
                 slot.learner = pending.pop()
                 slot.since = time.monotonic()
-                slot.conn.send((settings, slot.learner))
+                slot.conn.send((settings, slot.learner, pages))
             else:
                 slot.learner = None
                 self.idle.append(slot)
+
+        # A command that started its zygote early and grades one submission (a cold
+        # `triad check`) would only wait: the grading process is given its learner at once
+        # and leaves the feedback pages to this process, which warms them up meanwhile on
+        # the other core.  Everywhere else each grading process writes its own.
+        pages = None
+        if not self.slots and self.early and len(learners) == 1:
+            feed(self.spawn(warm=False), pages=False)
+            pages = FeedbackPages(settings)
+            pages.warm_up()
+        while len(self.slots) < wanted:
+            self.spawn()
 
         for slot in list(self.idle):
             self.idle.remove(slot)
@@ -908,7 +968,12 @@ class Pool:
                     continue
                 if "fatal" in message:
                     raise ZygoteError(f"the grading workers could not start: {message['fatal']}")
+                if "ready" in message and slot.learner:
+                    continue  # it was given its learner before it said so
                 if "ready" not in message:
+                    if "pages" in message:
+                        written = pages.write(settings, message["learner"], message["pages"])
+                        message = with_pages(message, written)
                     remaining -= 1
                     on_result(message)
                 feed(slot)

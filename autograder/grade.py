@@ -19,7 +19,7 @@ from tqdm import tqdm
 
 from . import record
 from .classroom import Classroom
-from .executor import Settings, grade_many, notebook_imports
+from .executor import FEEDBACK_FAILED, Settings, grade_many, notebook_imports
 from .roster import split_submitters
 from .sandbox import INSTALL_HINT, Limits, SandboxUnavailable, find_bwrap
 from .zygotes import default_jobs, stop_early
@@ -359,9 +359,6 @@ def _mark_broken(classroom: Classroom, assignment: str, outcomes: list[Outcome],
             for notebook in submission.notebooks:
                 notebook.flagged = learner in broken
         gb.db.commit()
-
-
-FEEDBACK_FAILED = "graded, but its feedback could not be generated"
 
 
 def _explain(classroom: Classroom, assignment: str, outcome: Outcome) -> None:

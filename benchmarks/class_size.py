@@ -4,6 +4,7 @@
     .venv/bin/python benchmarks/class_size.py --quick          # 10 and 40, a cohort of 24, check
     .venv/bin/python benchmarks/class_size.py --sizes 10 40 --cohort 0  # no cohort
     .venv/bin/python benchmarks/class_size.py --baseline /path/to/other/.venv/bin
+    .venv/bin/python benchmarks/class_size.py --check-only     # triad check and validate only
 
 For each size, a cohort of ``classify-responsibilities`` (correct, blank, partly
 wrong and broken work, as in ``grade_cohort.py``) is graded from the command
@@ -15,8 +16,9 @@ the median of ``--repeat`` runs), their ratio, and the fixed and per-notebook
 cost of each path (a straight line through the two sizes).  Then the
 cross-assignment cohort of ``grade_cohort.py`` (every assignment, stock against
 fast, scores compared submission by submission), and a learner's ``triad
-check`` against ``nbgrader validate`` on the same notebook (the median of three
-runs each; the notebook is edited before each check, so that every check grades).
+check`` against ``nbgrader validate`` on the same notebook, cold (no check server;
+``--cold-runs`` rounds, each check followed by ``validate``) and warm (the median of
+three runs each); the notebook is edited before each check, so that every check grades.
 
 ``--baseline BIN`` also times the ``triad`` of another installation (the
 ``bin`` folder of its virtual environment, e.g. one made from an earlier
@@ -125,38 +127,58 @@ def edit(notebook: Path, run: int) -> None:
     nbformat.write(nb, notebook)
 
 
-def check_against_validate(base: Path, checks: dict[str, Path], runs: int = 3) -> dict[str, float]:
+def check_against_validate(base: Path, checks: dict[str, Path], runs: int = 3,
+                           cold_runs: int = 9) -> dict[str, float]:
     """Median times of ``triad check`` (each of ``checks``) and of ``nbgrader validate``.
 
     The notebook is edited before every check, as a learner's would be: a check of
     a notebook unchanged since the last one only reads back that result
-    (``unchanged`` below, for comparison).  The first check of each workspace is
-    cold (``<name> cold``); it leaves a warm check server behind
-    (``autograder.checkserver``, where the installation has one), which the
-    timed checks after it use, a few seconds later, as a learner's next check would.
+    (``unchanged`` below, for comparison).  First ``cold_runs`` rounds of cold
+    checks (``<name> cold``: no check server, ``TRIAD_CHECK_SERVER=0``, as from a
+    terminal with none running), each round followed by ``validate`` on the same
+    notebook, so that a moment of load weighs on both; ``cold ratio`` is the
+    median of the rounds' ratios.  Then the warm checks: one check leaves a check
+    server behind (``autograder.checkserver``), which the timed checks after it
+    use, a few seconds later, as a learner's next check would.
     """
-    times: dict[str, list[float]] = {name: [] for name in [*checks, "validate"]}
-    notebook = None
+    times: dict[str, list[float]] = {"validate": [], "unchanged": []}
+    ratios: dict[str, list[float]] = {}
+    workspaces = {name: base / f"workspace-{name}" for name in checks}
+    notebook = workspaces["triad"] / A / "classify.ipynb"
+
+    def check(name: str, run: int, server: bool) -> float:
+        env = dict(os.environ, TRIAD_WORKSPACE=str(workspaces[name]),
+                   TRIAD_CHECK_SERVER="1" if server else "0")
+        edit(workspaces[name] / A / "classify.ipynb", run)
+        return timed([str(checks[name] / "triad"), "check", A], env=env)
+
+    def validate() -> float:
+        return timed([str(BIN / "nbgrader"), "validate", str(notebook)],
+                     cwd=notebook.parent.parent)
+
     for name, bin_dir in checks.items():  # each its own workspace, so its own private course root
-        workspace = base / f"workspace-{name}"
-        env = dict(os.environ, TRIAD_WORKSPACE=str(workspace), TRIAD_CHECK_SERVER="1")
-        subprocess.run([str(bin_dir / "triad"), "lab", "--prepare-only"], env=env, check=True,
-                       capture_output=True)
-        notebook = notebook or workspace / A / "classify.ipynb"
-        times[f"{name} cold"] = [timed([str(bin_dir / "triad"), "check", A], env=env)]
+        subprocess.run([str(bin_dir / "triad"), "lab", "--prepare-only"], check=True,
+                       capture_output=True, env=dict(os.environ, TRIAD_CHECK_SERVER="0",
+                                                     TRIAD_WORKSPACE=str(workspaces[name])))
+        check(name, -1, server=False)  # the private course root is built here, not timed
+    for run in range(cold_runs):
+        cold = {name: check(name, run, server=False) for name in checks}
+        seconds = validate()
+        for name, value in cold.items():
+            times.setdefault(f"{name} cold", []).append(value)
+            ratios.setdefault(name, []).append(seconds / value)
+    for name in checks:
+        check(name, -2, server=True)  # starts its server
     time.sleep(10)  # the learner reads the feedback; the server warms up
-    times["unchanged"] = []
     for run in range(runs):
-        for name, bin_dir in checks.items():
-            workspace = base / f"workspace-{name}"
-            env = dict(os.environ, TRIAD_WORKSPACE=str(workspace), TRIAD_CHECK_SERVER="1")
-            edit(workspace / A / "classify.ipynb", run)
-            times[name].append(timed([str(bin_dir / "triad"), "check", A], env=env))
+        for name in checks:
+            times.setdefault(name, []).append(check(name, run, server=True))
         times["unchanged"].append(timed([str(BIN / "triad"), "check", A], env=dict(
-            os.environ, TRIAD_WORKSPACE=str(base / "workspace-triad"))))
-        times["validate"].append(timed([str(BIN / "nbgrader"), "validate", str(notebook)],
-                                       cwd=notebook.parent.parent))
-    return {name: median(values) for name, values in times.items()}
+            os.environ, TRIAD_WORKSPACE=str(workspaces["triad"]))))
+        times["validate"].append(validate())
+    result = {name: median(values) for name, values in times.items()}
+    result.update({f"{name} cold ratio": median(values) for name, values in ratios.items()})
+    return result
 
 
 STOP_SERVER = "import sys\nfrom autograder import checkserver\ncheckserver.stop(sys.argv[1])"
@@ -172,6 +194,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="sizes 10 40 and a cohort of 24")
     parser.add_argument("--repeat", type=int, default=3, metavar="N",
                         help="runs of each Triad path per cohort, the median is kept (default: 3)")
+    parser.add_argument("--cold-runs", type=int, default=9, metavar="N",
+                        help="rounds of a cold check and validate (default: 9)")
+    parser.add_argument("--check-only", action="store_true",
+                        help="only triad check against nbgrader validate")
     parser.add_argument("--baseline", type=Path, metavar="BIN",
                         help="also time the triad in this bin folder (another installation)")
     args = parser.parse_args(argv)
@@ -188,7 +214,7 @@ def main(argv: list[str] | None = None) -> int:
     ok = True
     try:
         times = {}
-        for size in (small, large):
+        for size in () if args.check_only else (small, large):
             times[size], same = grade_all(base, size, paths, max(1, args.repeat))
             ok &= same
             line = "   ".join(f"{name} {seconds:6.1f} s" for name, seconds in times[size].items())
@@ -196,20 +222,21 @@ def main(argv: list[str] | None = None) -> int:
                                for name, seconds in times[size].items() if name != "stock")
             print(f"{size:>4} learners: {line}   ratio {ratios}   "
                   f"scores {'the same' if same else 'DIFFER'}", flush=True)
-        for name in paths:
+        for name in paths if times else ():
             per = (times[large][name] - times[small][name]) / (large - small)
             fixed = times[small][name] - small * per
             print(f"{name}: {fixed:5.1f} s fixed + {per:.3f} s per notebook", flush=True)
-        if cohort:
+        if cohort and not args.check_only:
             import grade_cohort
 
             print(f"cross-assignment cohort (grade_cohort.py --size {cohort}):", flush=True)
             ok &= grade_cohort.main(["--size", str(cohort)]) == 0
-        checked = check_against_validate(base, checks)
+        checked = check_against_validate(base, checks, cold_runs=args.cold_runs)
         for name in checks:
-            print(f"{name} check {checked[name]:.2f} s (its first, cold: "
-                  f"{checked[f'{name} cold']:.2f} s)   nbgrader validate "
-                  f"{checked['validate']:.2f} s   ratio {checked['validate'] / checked[name]:.1f}x")
+            print(f"{name} check, warm {checked[name]:.2f} s   cold {checked[f'{name} cold']:.2f} s"
+                  f"   nbgrader validate {checked['validate']:.2f} s   ratio warm "
+                  f"{checked['validate'] / checked[name]:.1f}x, cold "
+                  f"{checked[f'{name} cold ratio']:.2f}x (median of {args.cold_runs} rounds)")
         print(f"triad check of a notebook unchanged since its last check "
               f"{checked['unchanged']:.2f} s")
     finally:

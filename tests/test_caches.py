@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import stat
 import subprocess
@@ -137,6 +138,46 @@ def test_a_grading_process_starts_its_own_when_an_early_zygote_is_killed(classro
     assert early.process is None
     with pytest.raises(ProcessLookupError):  # killed, and reaped by the process that started it
         os.kill(pid, 0)
+
+
+def _page(classroom, learner: str) -> str:
+    """A learner's feedback page, without the ids pandas makes up for each styled table."""
+    page = classroom.folder("feedback", A, learner) / "classify.html"
+    return re.sub(r"T_[0-9a-f]{5}", "T_id", page.read_text(encoding="utf-8"))
+
+
+def test_one_submission_graded_cold_has_its_pages_written_by_the_command(classroom, monkeypatch):
+    learners = ["a-solution", "d-blank"]
+    executor.shutdown()
+    by_grading_process = {o.learner: (o.score, _page(classroom, o.learner)) for o in
+                          grade_assignment(classroom, A, learners, progress=False, sandbox=False,
+                                           jobs=1)}  # fmt: skip
+    written_here = []
+    write = executor.FeedbackPages.write
+
+    def recorded(self, settings, learner, present):
+        written_here.append(learner)  # in this process's memory: a grading process's is its own
+        return write(self, settings, learner, present)
+
+    monkeypatch.setattr(executor.FeedbackPages, "write", recorded)
+    for learner in learners:
+        executor.shutdown()
+        assert zygotes.launch_early(classroom.root, A, learners=1, sandboxed=False)
+        (outcome,) = grade_assignment(classroom, A, [learner], progress=False, sandbox=False,
+                                      force=True)  # fmt: skip
+        assert outcome.status == "graded" and outcome.message == ""
+        assert (outcome.score, _page(classroom, learner)) == by_grading_process[learner]
+    assert written_here == learners
+    assert by_grading_process["a-solution"][0] == 31 and by_grading_process["d-blank"][0] == 0
+    # a page it cannot write is said, and the grade stands
+    executor.shutdown()
+    monkeypatch.setattr(executor.FeedbackPages, "write", lambda *args: False)
+    zygotes.launch_early(classroom.root, A, learners=1, sandboxed=False)
+    (outcome,) = grade_assignment(classroom, A, ["a-solution"], progress=False, sandbox=False,
+                                  force=True)  # fmt: skip
+    assert outcome.status == "graded" and outcome.score == 31
+    assert "feedback could not be generated" in outcome.message
+    executor.shutdown()
 
 
 def test_early_zygotes_that_do_not_fit_are_stopped(classroom):
