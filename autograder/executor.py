@@ -156,26 +156,14 @@ def feedback_template_dirs() -> list[str]:
             str(Path(formgrader.__file__).parent / "templates")]
 
 
-def template_cache():
-    """A disk cache of the feedback templates compiled by jinja, or ``None`` if it cannot be made.
+def private_cache(name: str) -> Path | None:
+    """``user_cache_dir()/<name>``, the owner's only, made if need be; ``None`` if it cannot be.
 
-    Compiling nbconvert's and nbgrader's templates is a third of a second in
-    every grading process; jinja's ``FileSystemBytecodeCache`` keeps the
-    compiled code in ``user_cache_dir()/templates`` (the owner's only: jinja
-    loads it as code), keyed by template and checked against each template's
-    source, so an edited template is compiled again.  A cache that cannot be
-    written (a full disk, a read-only home) is simply not used.
+    What is kept there is loaded as code, so a folder someone else owns is not used.
     """
-    from jinja2 import FileSystemBytecodeCache
-
     from .paths import user_cache_dir
 
-    class QuietCache(FileSystemBytecodeCache):
-        def dump_bytecode(self, bucket) -> None:
-            with contextlib.suppress(OSError):
-                super().dump_bytecode(bucket)
-
-    folder = user_cache_dir() / "templates"
+    folder = user_cache_dir() / name
     try:
         folder.mkdir(parents=True, exist_ok=True, mode=0o700)
         os.chmod(folder, 0o700)
@@ -183,7 +171,92 @@ def template_cache():
             return None
     except OSError:
         return None
-    return QuietCache(str(folder))
+    return folder
+
+
+def template_cache():
+    """A disk cache of the feedback templates compiled by jinja, or ``None`` if it cannot be made.
+
+    Compiling nbconvert's and nbgrader's templates is a third of a second in
+    every grading process; jinja's ``FileSystemBytecodeCache`` keeps the
+    compiled code in ``user_cache_dir()/templates`` (``private_cache``), keyed
+    by template and checked against each template's source, so an edited
+    template is compiled again.  A cache that cannot be written (a full disk, a
+    read-only home) is simply not used.
+    """
+    from jinja2 import FileSystemBytecodeCache
+
+    class QuietCache(FileSystemBytecodeCache):
+        def dump_bytecode(self, bucket) -> None:
+            with contextlib.suppress(OSError):
+                super().dump_bytecode(bucket)
+
+    folder = private_cache("templates")
+    return None if folder is None else QuietCache(str(folder))
+
+
+def compiled_schema(schema: dict):
+    """``fastjsonschema.compile(schema)``, its compiled code kept in ``user_cache_dir()/schemas``.
+
+    fastjsonschema writes a validating function as Python source, which Python
+    then compiles: for nbformat's notebook schema, 50 to 75 ms, twice (the
+    strict check a notebook is read with, the relaxed one nbconvert checks
+    with) in every process that grades or writes feedback.  The compiled code
+    is kept under a digest of the schema and the versions of fastjsonschema
+    and Python, so loading it is the same function, in a millisecond.
+    """
+    import hashlib
+    import json
+    import marshal
+
+    import fastjsonschema
+
+    key = json.dumps([schema, fastjsonschema.VERSION, sys.version], sort_keys=True)
+    folder = private_cache("schemas")
+    path = folder / f"{hashlib.sha256(key.encode()).hexdigest()}.code" if folder else None
+    code = None
+    if path is not None and path.exists():
+        with contextlib.suppress(OSError, ValueError, EOFError, TypeError):
+            code = marshal.loads(path.read_bytes())
+    if code is None:
+        code = compile(fastjsonschema.compile_to_code(schema), "<notebook schema>", "exec")
+        if path is not None:
+            partial = path.with_name(f".{path.name}.{os.getpid()}")
+            try:
+                partial.write_bytes(marshal.dumps(code))
+                os.replace(partial, path)
+            except OSError:
+                partial.unlink(missing_ok=True)
+    namespace: dict = {}
+    try:
+        exec(code, namespace)  # defines the validating functions, runs nothing else
+        return namespace["validate"]
+    except Exception:
+        return fastjsonschema.compile(schema)
+
+
+def _cache_notebook_schemas() -> None:
+    """Make nbformat's fastjsonschema checks come from ``compiled_schema``, in this process.
+
+    nbformat builds a ``FastJsonSchemaValidator`` for each schema version the
+    first time it checks a notebook of it; the class it builds is swapped for
+    one whose function is loaded compiled.  Where nbformat is not laid out as
+    expected, nothing changes.
+    """
+    from nbformat import json_compat
+
+    base = getattr(json_compat, "FastJsonSchemaValidator", None)
+    table = getattr(json_compat, "_VALIDATOR_MAP", None)
+    if base is None or not isinstance(table, list):
+        return
+
+    class CachedFastJsonSchemaValidator(base):
+        def __init__(self, schema):
+            json_compat.JsonSchemaValidator.__init__(self, schema)
+            self._validator = compiled_schema(schema)
+
+    table[:] = [(name, module, CachedFastJsonSchemaValidator if cls is base else cls)
+                for name, module, cls in table]
 
 
 def _feedback_exporter_class():
@@ -332,16 +405,21 @@ class FeedbackPages:
         _memoize_filters(self.html)
         self.permissions = int(str(app.permissions), 8)
         self._reads_gradebook = GetGrades
+        _cache_notebook_schemas()
 
     def warm_up(self) -> None:
         """Render a small page before the first submission needs one.
 
-        The first page is several times slower than the next ones: it loads and
-        compiles every template of the page (from ``template_cache`` when it can),
-        and builds the syntax highlighter and the Markdown renderer.  This page
-        skips the preprocessor that reads the gradebook (its scores are given
-        here), so it touches neither the gradebook nor any file.
+        The first page is several times slower than the next ones: it compiles
+        nbformat's schema checks (the strict one a notebook is read with, the
+        relaxed one a page is checked with), loads and compiles every template of
+        the page (from ``template_cache`` when it can), and builds the syntax
+        highlighter and the Markdown renderer.  This page skips the preprocessor
+        that reads the gradebook (its scores are given here), so it touches
+        neither the gradebook nor any file.
         """
+        with contextlib.suppress(Exception):
+            nbformat.validate(_WARM_NOTEBOOK)
         preprocessors = self.html._preprocessors
         self.html._preprocessors = [pp for pp in preprocessors
                                     if not isinstance(pp, self._reads_gradebook)]

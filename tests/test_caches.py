@@ -16,7 +16,12 @@ import stat
 import subprocess
 import sys
 import time
+from importlib import resources
+from pathlib import Path
 
+import fastjsonschema
+import jupytext
+import nbformat
 import pytest
 from jinja2 import Environment, FileSystemLoader
 from submissions import edited, release_notebook, solution_source, source_notebook, submit
@@ -25,7 +30,7 @@ from sysdeps import require
 from autograder import executor, zygotes
 from autograder.build import release
 from autograder.classroom import Classroom
-from autograder.executor import template_cache
+from autograder.executor import compiled_schema, template_cache
 from autograder.grade import grade_assignment
 from autograder.paths import check_course_dir, user_cache_dir
 from autograder.sandbox import Limits
@@ -62,10 +67,52 @@ def test_no_template_cache_where_it_cannot_be_made(tmp_path, monkeypatch):
     assert render(templates) == "still 1"
 
 
+def _schema() -> dict:
+    with resources.files("nbformat").joinpath("v4", "nbformat.v4.5.schema.json").open() as f:
+        return json.load(f)
+
+
+def test_a_notebook_schema_check_loaded_compiled_says_what_fastjsonschema_says(tmp_path,
+                                                                               monkeypatch):
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    schema = _schema()
+    fresh = fastjsonschema.compile(schema)
+    compiled = compiled_schema(schema)  # compiled here, and kept
+    (kept,) = (user_cache_dir() / "schemas").iterdir()
+    loaded = compiled_schema(schema)
+    assert stat.S_IMODE(kept.parent.stat().st_mode) == 0o700
+    good = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("1 + 1"),
+                                           nbformat.v4.new_markdown_cell("*x*")])
+    exercise = Path(__file__).parents[1] / "exercises" / A / "classify.py"
+    course = json.loads(jupytext.writes(jupytext.read(exercise), fmt="ipynb"))
+    bad_cell = {**good, "cells": [{"cell_type": "bogus", "id": "x", "metadata": {}}]}
+    no_metadata = {key: value for key, value in good.items() if key != "metadata"}
+    wrong_type = {**good, "nbformat": "4"}
+    extra = {**good, "surprise": 1}
+    checked = 0
+    for instance in (good, course, bad_cell, no_metadata, wrong_type, extra):
+        said = []
+        for check in (fresh, compiled, loaded):
+            try:
+                check(json.loads(json.dumps(instance)))
+                said.append("valid")
+            except fastjsonschema.JsonSchemaValueException as error:
+                said.append(f"{error.message} at {error.path}")
+        assert said[0] == said[1] == said[2], said
+        checked += said[0] != "valid"
+    assert checked == 4  # the four broken ones are refused, by each
+    kept.write_bytes(b"not code")  # a damaged cache is compiled again
+    assert compiled_schema(schema)(json.loads(json.dumps(good)))
+    with pytest.raises(fastjsonschema.JsonSchemaValueException):
+        compiled_schema(schema)(bad_cell)
+
+
 def test_learner_code_cannot_reach_the_caches(tmp_path):
     require("bwrap", "bubblewrap")
     templates = user_cache_dir() / "templates"
     templates.mkdir(parents=True, exist_ok=True)
+    schemas = user_cache_dir() / "schemas"
+    schemas.mkdir(parents=True, exist_ok=True)
     root = check_course_dir(tmp_path / "workspace")
     (root / "source" / A).mkdir(parents=True)
     (root / "source" / A / "classify.ipynb").write_text("PRIVATE solutions")
@@ -74,7 +121,7 @@ def test_learner_code_cannot_reach_the_caches(tmp_path):
         f"except Exception as error:\n    print('BLOCKED', type(error).__name__)\n"
         f"try:\n    open({str(folder / 'pwned')!r}, 'w').write('x')\n    print('WROTE')\n"
         f"except Exception as error:\n    print('BLOCKED', type(error).__name__)\n"
-        for folder in (templates, root, root / "source" / A)
+        for folder in (templates, schemas, root, root / "source" / A)
     )
     zygote = zygotes.Zygote([], Limits(timeout=10), sandboxed=True)
     try:
@@ -85,9 +132,9 @@ def test_learner_code_cannot_reach_the_caches(tmp_path):
         shutil.rmtree(root, ignore_errors=True)
     text = "".join(output.get("text", "") for output in result["outputs"])
     assert status == "ok"
-    assert text.count("BLOCKED") == 6, text
+    assert text.count("BLOCKED") == 8, text
     assert "SAW" not in text and "WROTE" not in text and "PRIVATE" not in text
-    assert not (templates / "pwned").exists()
+    assert not (templates / "pwned").exists() and not (schemas / "pwned").exists()
 
 
 @pytest.fixture
