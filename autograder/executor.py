@@ -360,6 +360,11 @@ def _exporter(cls, app, preprocessors):
     return made
 
 
+def _not_copied(coursedir) -> list[str]:
+    """What is left out when the files beside a learner's notebooks are copied."""
+    return coursedir.ignore + ["*.ipynb"]
+
+
 def _resources(settings: Settings, learner: str, notebook: str) -> dict:
     """What nbgrader's converters give their exporters for one notebook of one learner."""
     return {
@@ -386,7 +391,6 @@ class FeedbackPages:
     def __init__(self, settings: Settings, coursedir=None, config=None):
         from nbgrader.converters import GenerateFeedback
         from nbgrader.coursedir import CourseDirectory
-        from nbgrader.preprocessors.getgrades import GetGrades
 
         from .config import nbgrader_config
 
@@ -404,7 +408,6 @@ class FeedbackPages:
         self.html = _exporter(_feedback_exporter_class(), app, app.preprocessors)
         _memoize_filters(self.html)
         self.permissions = int(str(app.permissions), 8)
-        self._reads_gradebook = GetGrades
         _cache_notebook_schemas()
 
     def warm_up(self) -> None:
@@ -418,11 +421,12 @@ class FeedbackPages:
         that reads the gradebook (its scores are given here), so it touches
         neither the gradebook nor any file.
         """
+        from nbgrader.preprocessors.getgrades import GetGrades
+
         with contextlib.suppress(Exception):
             nbformat.validate(_WARM_NOTEBOOK)
         preprocessors = self.html._preprocessors
-        self.html._preprocessors = [pp for pp in preprocessors
-                                    if not isinstance(pp, self._reads_gradebook)]
+        self.html._preprocessors = [pp for pp in preprocessors if not isinstance(pp, GetGrades)]
         scores = {"notebook": "warm-up", "score": 0, "max_score": 1, "late_penalty": 0}
         try:
             self.html.from_notebook_node(copy.deepcopy(_WARM_NOTEBOOK),
@@ -441,7 +445,7 @@ class FeedbackPages:
             if out.exists() and not settings.selected:
                 _rmtree(out)
             out.mkdir(parents=True, exist_ok=True)
-            copy_regular_files(dest, out, coursedir.ignore + ["*.ipynb"])
+            copy_regular_files(dest, out, _not_copied(coursedir))
             for name in present:
                 html, _ = self.html.from_filename(str(dest / f"{name}.ipynb"),
                                                   resources=_resources(settings, learner, name))
@@ -496,6 +500,7 @@ class FastGrader:
             module.Gradebook = SharedGradebook
         self.gb = SharedGradebook.shared
         _cache_metadata_schema()
+        _cache_notebook_schemas()  # idempotent: the grading process reads notebooks before pages
         # Only the steps that use the gradebook wait for the other grading processes.
         uses_gradebook = (
             getgrades.GetGrades, latesubmissions.AssignLatePenalties,
@@ -559,7 +564,7 @@ class FastGrader:
                 raise
 
     def _ignore(self) -> list[str]:
-        return self.coursedir.ignore + ["*.ipynb"]
+        return _not_copied(self.coursedir)
 
     def prepare(self, learner: str) -> tuple[Path, Path, list[str]]:
         """``Autograde.init_assignment``: gradebook rows, fresh autograded folder, data files."""
